@@ -1,0 +1,78 @@
+"""Reads: every query the views, API and commands need, scoped and annotated.
+
+Scoping by user lives here so that no view can forget it: a view asks for
+``Article.objects.for_user(request.user)`` and an outsider's request for
+another project's article finds nothing (a 404).
+"""
+
+from django.db import models
+from django.db.models import Count, Q
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def with_counts(self):
+        return self.annotate(
+            article_count=Count("articles", distinct=True),
+        )
+
+
+class ArticleQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(project__memberships__user=user)
+
+    def in_project(self, project):
+        return self.filter(project=project)
+
+    def with_claim_counts(self):
+        return self.annotate(
+            open_count=Count("claims", filter=Q(claims__state="candidate")),
+            accepted_count=Count("claims", filter=Q(claims__state="accepted")),
+            dismissed_count=Count("claims", filter=Q(claims__state="dismissed")),
+        )
+
+    def search(self, query: str):
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(title__icontains=query) | Q(canonical_text__icontains=query))
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(article__project__memberships__user=user)
+
+    def for_article(self, article):
+        return self.filter(article=article)
+
+    def candidates(self):
+        return self.filter(state="candidate")
+
+    def reviewed(self):
+        """Claims a person has touched: never replaced by re-extraction."""
+        return self.exclude(pk__in=self.untouched_candidates().values("pk"))
+
+    def untouched_candidates(self):
+        """Extracted candidates nobody has decided, edited, judged or linked yet:
+        the only claims a re-extraction may replace."""
+        return self.filter(
+            origin="extracted",
+            state="candidate",
+            version=1,
+            verdicts__isnull=True,
+            evidence__isnull=True,
+            cited_by__isnull=True,
+        )
+
+
+class ExtractionRunQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state__in=["queued", "running"])

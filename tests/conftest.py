@@ -1,0 +1,76 @@
+"""Personas and shared fixtures.
+
+alice reviews and bob reviews the same project; carol is its editor; victor
+only views it; dave is an outsider with a project of his own. Tests build
+their data with factories and services, never from fixture dumps.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from annotations.models import Role
+from tests import factories
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(request, monkeypatch):
+    """Unit tests record the tasks they would send instead of sending them;
+    only tests marked ``integration`` talk to the real broker."""
+    if request.node.get_closest_marker("integration"):
+        yield None
+        return
+    from annotations import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.extract_claims, "delay", lambda *args, **kwargs: sent.append((args, kwargs))
+    )
+    yield sent
+
+
+@pytest.fixture
+def sent_tasks(_no_broker):
+    return _no_broker
+
+
+@pytest.fixture
+def project(db):
+    return factories.ProjectFactory(slug="desk", name="Desk")
+
+
+@pytest.fixture
+def alice(project):
+    return factories.member(project, "alice", Role.REVIEWER)
+
+
+@pytest.fixture
+def bob(project):
+    return factories.member(project, "bob", Role.REVIEWER)
+
+
+@pytest.fixture
+def carol(project):
+    return factories.member(project, "carol", Role.EDITOR)
+
+
+@pytest.fixture
+def victor(project):
+    return factories.member(project, "victor", Role.VIEWER)
+
+
+@pytest.fixture
+def dave(db):
+    """An outsider: a member of another project only."""
+    other = factories.ProjectFactory(slug="elsewhere", name="Elsewhere")
+    return factories.member(other, "dave", Role.ADMIN)
+
+
+@pytest.fixture
+def corpus_files():
+    files = sorted(CORPUS.glob("*.txt"))
+    assert len(files) == 2, f"the real corpus is expected in {CORPUS}"
+    return files
