@@ -78,9 +78,7 @@ class Membership(models.Model):
         ordering = ["project", "user"]
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique"),
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="membership_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
 
     def __str__(self):
@@ -186,9 +184,7 @@ class Article(models.Model):
                 condition=Q(extraction_state__in=ExtractionState.values),
                 name="article_extraction_state_valid",
             ),
-            models.CheckConstraint(
-                condition=~Q(canonical_text=""), name="article_text_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(canonical_text=""), name="article_text_not_empty"),
         ]
         indexes = [
             models.Index(fields=["project", "outlet"]),
@@ -468,8 +464,12 @@ class EvidenceLink(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(source__isnull=False, target_article__isnull=True, target_claim__isnull=True)
-                    | Q(source__isnull=True, target_article__isnull=False, target_claim__isnull=True)
-                    | Q(source__isnull=True, target_article__isnull=True, target_claim__isnull=False)
+                    | Q(
+                        source__isnull=True, target_article__isnull=False, target_claim__isnull=True
+                    )
+                    | Q(
+                        source__isnull=True, target_article__isnull=True, target_claim__isnull=False
+                    )
                 ),
                 name="evidence_exactly_one_target",
             ),

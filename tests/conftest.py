@@ -74,3 +74,12 @@ def corpus_files():
     files = sorted(CORPUS.glob("*.txt"))
     assert len(files) == 2, f"the real corpus is expected in {CORPUS}"
     return files
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """Tests talk plain HTTP to the test client and the live server; the
+    production defaults (HTTPS redirect, secure cookies) are tested apart."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False

@@ -34,8 +34,12 @@ def test_quote_length_counts_code_points_not_bytes():
     article = ArticleFactory(canonical_text=text)
     start = text.index("👍")
     claim = Claim.objects.create(
-        article=article, start=start, end=start + 2, quote=text[start : start + 2],
-        origin="manual", state="accepted",
+        article=article,
+        start=start,
+        end=start + 2,
+        quote=text[start : start + 2],
+        origin="manual",
+        state="accepted",
     )
     assert claim.end - claim.start == 2
 

@@ -172,11 +172,7 @@ def article_import_url(
     except FetchError as exc:
         raise ImportRejected(f"could not fetch {url}: {exc}") from None
     try:
-        raw = (
-            page.body.decode(page.charset)
-            if page.charset
-            else cleaning.decode_bytes(page.body)
-        )
+        raw = page.body.decode(page.charset) if page.charset else cleaning.decode_bytes(page.body)
     except (LookupError, UnicodeDecodeError, CleaningError):
         raise ImportRejected(f"{url}: the page is not readable text") from None
     if "html" in page.content_type:

@@ -29,7 +29,9 @@ def claim_create_manual(
         raise ClaimRejected(str(exc)) from None
     existing = Claim.objects.filter(article=article, start=span.start, end=span.end).first()
     if existing:
-        raise ClaimRejected(f"this span is already claim {existing.pk} ({existing.get_state_display()})")
+        raise ClaimRejected(
+            f"this span is already claim {existing.pk} ({existing.get_state_display()})"
+        )
     claim = Claim(
         article=article,
         start=span.start,

@@ -76,7 +76,9 @@ def claims_extract(*, article_id: int, run_id: int | None = None) -> ExtractionR
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if locked.content_hash != digest:
             # The text changed under us: this result points into old text.
-            logger.info("article %s changed during extraction; run %s re-queued", article.pk, run.pk)
+            logger.info(
+                "article %s changed during extraction; run %s re-queued", article.pk, run.pk
+            )
             ExtractionRun.objects.filter(pk=run.pk).update(
                 state=ExtractionRun.State.QUEUED, started_at=None
             )
@@ -117,8 +119,7 @@ def _run_to_do(article: Article, run_id: int | None) -> ExtractionRun | None:
 def _replace_candidates(article, run, candidates, version) -> dict:
     existing = {(c.start, c.end): c for c in Claim.objects.filter(article=article)}
     untouched = {
-        (c.start, c.end): c
-        for c in Claim.objects.filter(article=article).untouched_candidates()
+        (c.start, c.end): c for c in Claim.objects.filter(article=article).untouched_candidates()
     }
     wanted = {(c.start, c.end): c for c in candidates}
 

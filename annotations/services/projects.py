@@ -12,7 +12,9 @@ DEFAULT_VERDICT_LABELS = (
 
 @transaction.atomic
 def project_create(*, slug: str, name: str = "", description: str = "", owner=None) -> Project:
-    project = Project(slug=slug, name=name or slug.replace("-", " ").title(), description=description)
+    project = Project(
+        slug=slug, name=name or slug.replace("-", " ").title(), description=description
+    )
     project.full_clean()
     project.save()
     VerdictLabel.objects.bulk_create(

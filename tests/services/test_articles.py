@@ -35,7 +35,9 @@ FURNITURE = [
 
 
 @pytest.mark.django_db
-def test_real_articles_import_clean(project, alice, corpus_files, django_capture_on_commit_callbacks, sent_tasks):
+def test_real_articles_import_clean(
+    project, alice, corpus_files, django_capture_on_commit_callbacks, sent_tasks
+):
     with django_capture_on_commit_callbacks(execute=True):
         articles = [
             article_import_file(project=project, filename=f.name, data=f.read_bytes(), user=alice)
@@ -90,7 +92,9 @@ def test_pasted_text_is_normalised_to_nfc(project, alice):
 
 
 @pytest.mark.django_db
-def test_import_enqueues_extraction_only_after_commit(project, django_capture_on_commit_callbacks, sent_tasks):
+def test_import_enqueues_extraction_only_after_commit(
+    project, django_capture_on_commit_callbacks, sent_tasks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         article = article_import_text(project=project, text="One fact: 3 ships sank.")
         assert sent_tasks == []
@@ -103,7 +107,9 @@ def test_import_enqueues_extraction_only_after_commit(project, django_capture_on
 @pytest.mark.django_db
 def test_same_text_or_url_is_a_duplicate_naming_the_article(project):
     first = article_import_text(
-        project=project, text="Ships sank.", metadata=Metadata(title="First", url="https://a.example/x")
+        project=project,
+        text="Ships sank.",
+        metadata=Metadata(title="First", url="https://a.example/x"),
     )
     with pytest.raises(ImportRejected) as exc:
         article_import_text(project=project, text="Ships sank.")
@@ -152,7 +158,10 @@ def test_html_file_keeps_the_story_and_drops_scripts(project):
 
 @pytest.mark.django_db
 def test_markdown_file(project):
-    md = b"# Flood update\n\nThe river rose **2 metres** overnight, [officials](https://x.example) said.\n"
+    md = (
+        b"# Flood update\n\n"
+        b"The river rose **2 metres** overnight, [officials](https://x.example) said.\n"
+    )
     article = article_import_file(project=project, filename="flood.md", data=md)
     assert article.title == "Flood update"
     assert article.canonical_text == "The river rose 2 metres overnight, officials said."
@@ -170,7 +179,9 @@ def test_bulk_imports_good_rows_and_reports_bad_ones_by_line(project, alice):
         {"title": "No text"},
     ]
     data = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
-    result = article_import_bulk(project=project, filename="batch.jsonl", data=data.encode(), user=alice)
+    result = article_import_bulk(
+        project=project, filename="batch.jsonl", data=data.encode(), user=alice
+    )
     assert [r.line for r in result.imported] == [1, 2]
     assert [r.line for r in result.duplicates] == [4]
     assert "“One”" in result.duplicates[0].message
@@ -256,7 +267,13 @@ def test_url_import_from_a_trusted_local_host(project, settings, local_site):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:9/x", "http://[::1]/", "http://169.254.169.254/latest/meta-data", "file:///etc/passwd"]
+    "url",
+    [
+        "http://127.0.0.1:9/x",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+    ],
 )
 def test_url_import_refuses_private_addresses(project, settings, url):
     settings.FACTCHECK_TRUSTED_FETCH_HOSTS = []

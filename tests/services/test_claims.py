@@ -2,8 +2,8 @@ import pytest
 
 from annotations.models import ClaimOrigin, ClaimState
 from annotations.services.claims import ClaimRejected, claim_create_manual
-from tests.factories import ArticleFactory
 from tests.extraction.test_spans import HARD_TEXTS
+from tests.factories import ArticleFactory
 
 
 @pytest.mark.django_db

@@ -1,0 +1,28 @@
+"""Celery tasks: thin wrappers that look the object up and call a service.
+
+Tasks are acknowledged late (a killed worker's task is redelivered), so each
+one must be safe to run twice; the services make sure of that.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from annotations.services.extraction import claims_extract
+
+# Only errors that go away by themselves are retried; a bad article fails its
+# run with a message instead (see claims_extract).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=6,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def extract_claims(article_id: int, run_id: int | None = None) -> None:
+    claims_extract(article_id=article_id, run_id=run_id)
