@@ -5,9 +5,10 @@ one must be safe to run twice; the services make sure of that.
 """
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
-from annotations.services.extraction import claims_extract
+from annotations.services.extraction import claims_extract, extraction_requeue_interrupted
 
 # Only errors that go away by themselves are retried; a bad article fails its
 # run with a message instead (see claims_extract).
@@ -26,3 +27,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
 )
 def extract_claims(article_id: int, run_id: int | None = None) -> None:
     claims_extract(article_id=article_id, run_id=run_id)
+
+
+@worker_ready.connect
+def requeue_interrupted_runs(**kwargs) -> None:
+    extraction_requeue_interrupted()

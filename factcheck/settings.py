@@ -194,7 +194,10 @@ if CELERY_BROKER_URL:
         raise ImproperlyConfigured(
             f"CELERY_BROKER_URL must be a redis:// URL, got scheme {_broker_scheme!r}"
         )
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # How long Redis waits before redelivering a task whose worker vanished.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("FACTCHECK_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    }
 else:
     _broker_dir = DATA_DIR / "broker"
     for _sub in ("in", "processed"):

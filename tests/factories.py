@@ -17,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-def ProjectFactory(slug=None, name=""):  # noqa: N802 - reads like the other factories
+def ProjectFactory(slug=None, name=""):
     """Projects go through the service so they get their verdict labels."""
     ProjectFactory.counter = getattr(ProjectFactory, "counter", 0) + 1
     return project_create(slug=slug or f"project-{ProjectFactory.counter}", name=name)
@@ -37,8 +37,10 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Article {n}")
     outlet = "Example Times"
     canonical_text = factory.Sequence(
-        lambda n: f"Article number {n} says that 8,000 troops arrived in Kursk on 1 November. "
-        "The minister said it was a serious escalation."
+        lambda n: (
+            f"Article number {n} says that 8,000 troops arrived in Kursk on 1 November. "
+            "The minister said it was a serious escalation."
+        )
     )
     original_input = factory.LazyAttribute(lambda o: o.canonical_text)
     content_hash = factory.LazyAttribute(lambda o: Article.hash_text(o.canonical_text))

@@ -40,6 +40,32 @@ def extraction_enqueue(*, article: Article, user=None) -> ExtractionRun:
     return run
 
 
+def extraction_requeue_interrupted() -> int:
+    """Send again every run that is queued or running, when a worker starts.
+
+    A worker killed mid-task leaves its run RUNNING; Redis redelivers the
+    message only after the visibility timeout, and the filesystem broker of
+    the embedded mode not at all. A queued run's message may have been lost
+    with a restarted Redis. Sending a run twice is harmless: the second
+    delivery finds it done and returns.
+    """
+    from annotations import tasks
+
+    count = 0
+    for article_id, run_id in ExtractionRun.objects.active().values_list("article_id", "pk"):
+        tasks.extract_claims.delay(article_id, run_id)
+        count += 1
+    if count:
+        logger.info("re-sent %d queued or interrupted extraction runs", count)
+    return count
+
+
+def extraction_run_inline(*, article: Article, user=None) -> ExtractionRun:
+    """Extract in this process (commands, scripts), recorded like any run."""
+    run = ExtractionRun.objects.create(article=article, requested_by=user)
+    return claims_extract(article_id=article.pk, run_id=run.pk) or run
+
+
 def claims_extract(*, article_id: int, run_id: int | None = None) -> ExtractionRun | None:
     """Do one extraction run. Returns the run, or None if the article is gone."""
     article = Article.objects.select_related("project").filter(pk=article_id).first()

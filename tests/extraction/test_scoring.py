@@ -1,0 +1,186 @@
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from annotations.extraction.scoring import (
+    META_FILE,
+    MODEL_DIR,
+    WEIGHTS_FILE,
+    CheckWorthinessModel,
+    FeatureConfig,
+    Featurizer,
+    _normalise,
+    default_model,
+)
+from annotations.extraction.training import (
+    average_precision,
+    evaluate,
+    evaluate_file,
+    max_f1_threshold,
+    normalise_text,
+    read_table,
+    save_model,
+    train_model,
+)
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+CLAIMBUSTER = SHARED / "data" / "claimbuster"
+CLEF = SHARED / "data" / "clef2020_checkthat_task5_debates" / "train_all.tsv"
+needs_data = pytest.mark.skipif(not CLAIMBUSTER.is_dir(), reason="../shared/data is absent")
+
+CLAIMS = [
+    "Unemployment rose by 3.5 percent in 2023.",
+    "We spent $4 billion on the program last year.",
+    "The deficit doubled under his administration.",
+    "Crime fell by 20 percent in the city since 2010.",
+    "Taxes went up for 90 percent of families.",
+    "The law bans imports of 12 kinds of weapons.",
+]
+NOT_CLAIMS = [
+    "Thank you very much.",
+    "I think that is wrong.",
+    "Let me say something.",
+    "We need to do better for our children.",
+    "I want to thank the moderator.",
+    "That is a good question.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "tiny.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Text", "Verdict", "File_id"])
+        for i in range(4):
+            for text in CLAIMS:
+                writer.writerow([f"{text} ({i})", "1", f"debate{i}"])
+            for text in NOT_CLAIMS:
+                writer.writerow([f"{text} ({i})", "-1", f"debate{i}"])
+    return path
+
+
+def test_shipped_model_loads_without_pickle():
+    with np.load(MODEL_DIR / WEIGHTS_FILE, allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+    size = sum(p.stat().st_size for p in MODEL_DIR.iterdir())
+    assert size < 25 * 1024 * 1024
+    meta = json.loads((MODEL_DIR / META_FILE).read_text())
+    model = default_model()
+    assert model is default_model()
+    assert model.version == meta["version"] and model.version.startswith("cw1-")
+    assert 0 < model.threshold < 1
+    assert meta["training"]["sha256"] and meta["cross_validation"]["average_precision"] > 0.7
+
+
+def test_scores_are_probabilities_that_rank_claims_first():
+    scores = default_model().score(CLAIMS[:3] + NOT_CLAIMS[:3])
+    assert scores.shape == (6,)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert scores[:3].min() > default_model().threshold > scores[3:].max()
+    assert default_model().score([]).shape == (0,)
+
+
+def test_top_features_are_readable_ngrams():
+    features = default_model().top_features("Unemployment rose by 3.5 percent in 2023.", k=3)
+    assert 1 <= len(features) <= 3
+    assert "unemployment" in features
+    assert all(not f.isdigit() and f not in {"the", "in", "by"} for f in features)
+    assert default_model().top_features("Thank you.", k=3) == []
+
+
+def test_char_ngrams_match_scikit_learn():
+    texts = ["Some 8,000 troops, Zelensky said.", "", "é\u0301 🇺🇦 one", "  spaced   out "]
+    expected = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        preprocessor=_normalise,
+        alternate_sign=False,
+        dtype=np.float32,
+    ).transform(texts)
+    ours = Featurizer(FeatureConfig()).chars.transform([_normalise(t) for t in texts])
+    assert abs(expected - ours).max() < 1e-6
+
+
+def test_training_is_reproducible_to_the_byte(tiny_csv, tmp_path):
+    first = train_model(tiny_csv, seed=0, c_grid=(1.0,))
+    second = train_model(tiny_csv, seed=0, c_grid=(1.0,))
+    save_model(first, tmp_path / "a")
+    save_model(second, tmp_path / "b")
+    for name in (WEIGHTS_FILE, META_FILE):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    with zipfile.ZipFile(tmp_path / "a" / WEIGHTS_FILE) as archive:
+        assert sorted(archive.namelist()) == ["bias.npy", "indices.npy", "values.npy"]
+
+    loaded = CheckWorthinessModel.load(tmp_path / "a")
+    assert loaded.version == first.version
+    assert np.allclose(loaded.score(CLAIMS), first.to_model().score(CLAIMS))
+    assert loaded.score(["Taxes rose by 5 percent."])[0] > loaded.score(["Thank you."])[0]
+
+
+def test_training_drops_heldout_sentences(tiny_csv):
+    heldout = ["thank you very much (0)", "UNEMPLOYMENT rose by 3.5 percent in 2023 (1)!"]
+    artifacts = train_model(tiny_csv, exclude_texts=heldout, c_grid=(1.0,))
+    assert artifacts.metadata["training"]["dropped_as_heldout"] == 2
+    assert artifacts.metadata["training"]["rows"] == 46
+    assert normalise_text("  Hello, World! ") == "hello world"
+
+
+def test_metrics():
+    assert average_precision([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([0.1, 0.2], [0, 0]) == 0.0
+    assert max_f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0])) == 0.8
+
+
+def test_evaluate_reports_map_per_group(tiny_csv):
+    model = train_model(tiny_csv, c_grid=(1.0,)).to_model()
+    texts = ["Taxes rose by 5 percent.", "Thank you.", "Thank you all.", "Crime fell 20 percent."]
+    result = evaluate(model, texts, [1, 0, 0, 1], ["a", "a", "b", "b"], threshold=0.5)
+    assert result["map"] == pytest.approx(1.0)
+    assert result["groups"] == 2
+    assert result["precision"] == result["recall"] == result["f1"] == 1.0
+
+
+def test_read_table_reads_tsv_quotes_literally(tmp_path):
+    path = tmp_path / "debate.tsv"
+    path.write_text('debate_id\ttext\tlabel\nd1\tHe said "no way\t1\nd1\tFine.\t0\n')
+    rows = read_table(path)
+    assert [r["text"] for r in rows] == ['He said "no way', "Fine."]
+    sniffed = tmp_path / "debate.txt"
+    sniffed.write_text(path.read_text())
+    assert read_table(sniffed) == rows
+
+
+@needs_data
+def test_heldout_claimbuster_quality():
+    """Floors a little under the measured figures (F1 0.888, AP 0.960) to catch regressions."""
+    heldout = CLAIMBUSTER / "groundtruth.csv"
+    result = evaluate_file(
+        default_model(), heldout, text_column="Text", label_column="Verdict", positive="1"
+    )
+    assert result["f1"] > 0.87
+    assert result["average_precision"] > 0.95
+    meta = default_model().metadata
+    assert meta["heldout"]["sha256"] == meta["heldout"]["sha256"].lower()
+    training = {normalise_text(r["Text"]) for r in read_table(CLAIMBUSTER / "crowdsourced.csv")}
+    overlap = sum(normalise_text(r["Text"]) in training for r in read_table(heldout))
+    assert meta["training"]["dropped_as_heldout"] >= overlap > 0
+
+
+@needs_data
+def test_clef_debates_map_beats_the_organisers_baseline():
+    result = evaluate_file(
+        default_model(),
+        CLEF,
+        text_column="text",
+        label_column="label",
+        positive="1",
+        group_column="debate_id",
+    )
+    assert result["groups"] == 50
+    assert result["map"] > 0.095
