@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from annotations.services.evidence import source_fetch
 from annotations.services.extraction import claims_extract, extraction_requeue_interrupted
 
 # Only errors that go away by themselves are retried; a bad article fails its
@@ -32,3 +33,16 @@ def extract_claims(article_id: int, run_id: int | None = None) -> None:
 @worker_ready.connect
 def requeue_interrupted_runs(**kwargs) -> None:
     extraction_requeue_interrupted()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=6,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def fetch_source(source_id: int) -> None:
+    source_fetch(source_id=source_id)

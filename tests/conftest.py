@@ -26,9 +26,8 @@ def _no_broker(request, monkeypatch):
     from annotations import tasks
 
     sent = []
-    monkeypatch.setattr(
-        tasks.extract_claims, "delay", lambda *args, **kwargs: sent.append((args, kwargs))
-    )
+    for task in (tasks.extract_claims, tasks.fetch_source):
+        monkeypatch.setattr(task, "delay", lambda *args, **kwargs: sent.append((args, kwargs)))
     yield sent
 
 

@@ -43,6 +43,7 @@ def running_worker(*, concurrency: int = 1, extra_env: dict | None = None):
     env = dict(os.environ)
     env["DATABASE_URL"] = test_database_url()
     env.update(extra_env or {})
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "test-worker.log", "ab")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
