@@ -10,5 +10,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include("annotations.api.urls")),
+    path("", include("annotations.api.page_urls")),
     path("", include("annotations.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Web pages of the API side: the profile page with API tokens, export downloads."""
+
+urlpatterns = []

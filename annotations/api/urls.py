@@ -1,0 +1,3 @@
+"""API routes, mounted at /api/v1/."""
+
+urlpatterns = []
