@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from annotations.extraction import cleaning
 from annotations.extraction.cleaning import (
     CleaningError,
     clean_html,
@@ -13,6 +12,8 @@ from annotations.extraction.cleaning import (
     clean_scraped_text,
     decode_bytes,
     looks_scraped,
+    markup,
+    text,
 )
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -297,7 +298,7 @@ def test_empty_text_is_an_error():
 
 
 def test_huge_text_is_an_error(monkeypatch):
-    monkeypatch.setattr(cleaning, "MAX_INPUT_CHARS", 100)
+    monkeypatch.setattr(text, "MAX_INPUT_CHARS", 100)
     with pytest.raises(CleaningError, match="too large"):
         clean_plain_text("word " * 100)
 
@@ -364,7 +365,7 @@ def test_hostile_html_leaks_nothing():
 
 
 def test_hostile_html_leaks_nothing_in_the_fallback(monkeypatch):
-    monkeypatch.setattr(cleaning.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
+    monkeypatch.setattr(markup.trafilatura, "bare_extraction", lambda *args, **kwargs: None)
 
     article = clean_html(HOSTILE)
 
@@ -377,7 +378,7 @@ def test_fallback_when_trafilatura_raises(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(cleaning.trafilatura, "bare_extraction", broken)
+    monkeypatch.setattr(markup.trafilatura, "bare_extraction", broken)
 
     assert "2.4 million euros" in clean_html(PAGE).text
 
