@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .analysis import claim_type, find_claimant, reasons
 from .scoring import CheckWorthinessModel, default_model
 from .sentences import split_sentences
@@ -40,13 +42,19 @@ def is_eligible(sentence: str) -> bool:
 
 def score_sentences(text: str, model: CheckWorthinessModel | None = None) -> list[ScoredSentence]:
     """Every sentence of ``text`` with its check-worthiness score, in text order."""
-    model = model or default_model()
+    return _scored(text, model or default_model())[0]
+
+
+def _scored(text: str, model: CheckWorthinessModel) -> tuple[list[ScoredSentence], np.ndarray]:
+    """The scored sentences and their per-stage margins (one row each)."""
     spans = split_sentences(text)
-    scores = model.score([s.text for s in spans])
-    return [
+    margins = model.margins([s.text for s in spans])
+    scores = model.score_from_margins(margins)
+    scored = [
         ScoredSentence(s.start, s.end, s.text, float(score), is_eligible(s.text))
         for s, score in zip(spans, scores, strict=True)
     ]
+    return scored, margins
 
 
 def extract_candidates(
@@ -55,7 +63,7 @@ def extract_candidates(
     """Sentences scoring at or above ``threshold`` (default: the model's), in text order."""
     model = model or default_model()
     cutoff = model.threshold if threshold is None else threshold
-    scored = score_sentences(text, model)
+    scored, margins = _scored(text, model)
     sentences = [s.text for s in scored]
     return [
         Candidate(
@@ -63,7 +71,7 @@ def extract_candidates(
             end=s.end,
             quote=s.text,
             score=s.score,
-            reasons=tuple(reasons(s.text, model.top_features(s.text))),
+            reasons=tuple(reasons(s.text, model.top_features(s.text, margins=margins[i]))),
             claim_type=claim_type(s.text),
             claimant=find_claimant(sentences, i),
         )

@@ -1,7 +1,13 @@
-"""Check-worthiness scoring: a linear model over hashed n-grams and a few hand-made cues.
+"""Check-worthiness scoring: linear models over hashed n-grams and a few hand-made cues.
 
-The shipped model is a weight vector in an ``.npz`` file plus a JSON file of metadata, so
-loading it never executes code (no pickle). Features come from scikit-learn's
+The model follows the three ClaimBuster labels: one linear stage says whether a sentence
+states a fact at all (factual vs non-factual), a second whether a factual sentence is worth
+checking (check-worthy vs unimportant). The score combines them as
+``P(check-worthy) = P(factual) * P(check-worthy | factual)``, then calibrates it. A model
+trained on two-class data has a single stage.
+
+The shipped model is the stages' weight vectors in an ``.npz`` file plus a JSON file of
+metadata, so loading it never executes code (no pickle). Features come from scikit-learn's
 ``HashingVectorizer``, which is stateless: the feature configuration in the JSON file is
 enough to rebuild it exactly. Training lives in ``training.py``.
 """
@@ -157,9 +163,16 @@ class _CharNgrams:
 
 
 def _l2_normalise(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    # Scaling the stored values row by row; a product with a diagonal matrix cost more than
+    # building the n-grams for short batches.
+    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else None
+    if squares is None:
+        return matrix
+    lengths = np.diff(matrix.indptr)
+    norms = np.sqrt(np.where(lengths > 0, squares, 1.0)).astype(np.float32)
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ matrix)
+    matrix.data /= np.repeat(norms, lengths)
+    return matrix
 
 
 class Featurizer:
@@ -222,32 +235,39 @@ class Featurizer:
 
 
 class CheckWorthinessModel:
-    """``score = sigmoid(a * (x . w + b) + c)``: a linear model and its Platt calibration."""
+    """``score = sigmoid(a * z + c)`` with ``z = sum_k log sigmoid(x . w_k + b_k)``.
+
+    Each stage ``k`` is a linear model; ``z`` is the log of the product of their
+    probabilities, and ``(a, c)`` its Platt calibration. Format 1 models (one stage,
+    ``z = x . w + b``) still load.
+    """
 
     def __init__(
         self,
         *,
         weights: np.ndarray,
-        bias: float,
+        bias: np.ndarray | list[float],
         calibration: tuple[float, float],
         config: FeatureConfig,
         threshold: float,
         version: str,
         metadata: dict | None = None,
+        stage_product: bool = True,
     ):
-        self.weights = np.asarray(weights, dtype=np.float32)
-        self.bias = float(bias)
+        self.weights = np.atleast_2d(np.asarray(weights, dtype=np.float32))
+        self.bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
         self.calibration = (float(calibration[0]), float(calibration[1]))
         self.config = config
         self.threshold = float(threshold)
         self.version = version
         self.metadata = metadata or {}
+        self.stage_product = stage_product
         self.featurizer = Featurizer(config)
-        if self.weights.shape != (self.featurizer.n_columns,):
-            raise ValueError(
-                f"weights have shape {self.weights.shape}, "
-                f"features need ({self.featurizer.n_columns},)"
-            )
+        expected = (len(self.bias), self.featurizer.n_columns)
+        if self.weights.shape != expected:
+            raise ValueError(f"weights have shape {self.weights.shape}, features need {expected}")
+        # Column-major (features x stages) makes the sparse product a single pass.
+        self._columns = np.ascontiguousarray(self.weights.T)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CheckWorthinessModel:
@@ -255,36 +275,69 @@ class CheckWorthinessModel:
         folder = Path(path) if path is not None else MODEL_DIR
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         config = FeatureConfig.from_dict(meta["features"])
+        n_columns = 2 * config.n_features + len(CUE_NAMES)
         with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as arrays:
-            weights = np.zeros(2 * config.n_features + len(CUE_NAMES), dtype=np.float32)
+            bias = arrays["bias"].astype(np.float64)
+            # Non-zero entries of the (stages x columns) weight matrix, by flat index.
+            weights = np.zeros(len(bias) * n_columns, dtype=np.float32)
             weights[arrays["indices"]] = arrays["values"]
-            bias = float(arrays["bias"][0])
         return cls(
-            weights=weights,
+            weights=weights.reshape(len(bias), n_columns),
             bias=bias,
             calibration=tuple(meta["calibration"]),
             config=config,
             threshold=meta["threshold"],
             version=meta["version"],
             metadata=meta,
+            stage_product=meta.get("format", 1) >= 2,
         )
 
-    def decision(self, texts: list[str]) -> np.ndarray:
-        """Uncalibrated margins; ranking by these equals ranking by ``score``."""
+    def margins(self, texts: list[str]) -> np.ndarray:
+        """Each stage's linear margin, one row per text and one column per stage."""
         if not texts:
-            return np.zeros(0, dtype=np.float64)
-        return self.featurizer.transform(list(texts)) @ self.weights + self.bias
+            return np.zeros((0, len(self.bias)), dtype=np.float64)
+        return self.featurizer.transform(list(texts)) @ self._columns + self.bias
+
+    def decision_from_margins(self, margins: np.ndarray) -> np.ndarray:
+        return combine_margins(margins) if self.stage_product else margins[:, 0]
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        """Uncalibrated scores; ranking by these equals ranking by ``score``."""
+        return self.decision_from_margins(self.margins(texts))
+
+    def score_from_margins(self, margins: np.ndarray) -> np.ndarray:
+        a, c = self.calibration
+        return 1.0 / (1.0 + np.exp(-(a * self.decision_from_margins(margins) + c)))
 
     def score(self, texts: list[str]) -> np.ndarray:
-        a, c = self.calibration
-        return 1.0 / (1.0 + np.exp(-(a * self.decision(texts) + c)))
+        return self.score_from_margins(self.margins(texts))
 
-    def top_features(self, text: str, k: int = 3) -> list[str]:
-        """The readable word n-grams pushing ``text`` hardest towards check-worthy."""
+    def top_features(
+        self, text: str, k: int = 3, *, margins: np.ndarray | None = None
+    ) -> list[str]:
+        """The readable word n-grams pushing ``text`` hardest towards check-worthy.
+
+        ``margins`` (the text's row of ``margins()``) saves featurizing the text again.
+        """
         grams = self.featurizer.word_columns(text)
-        weights = {g: float(self.weights[c]) for g, c in grams.items() if _is_readable(g)}
+        if not grams:
+            return []
+        slopes = [1.0]
+        if self.stage_product:
+            # How much a unit of each feature moves z for this text: each stage's weight
+            # scaled by how far the stage is from certain (the slope of log sigmoid).
+            row = self.margins([text])[0] if margins is None else np.asarray(margins)
+            slopes = 1.0 / (1.0 + np.exp(row))
+        columns = np.fromiter(grams.values(), dtype=np.int64, count=len(grams))
+        effect = np.asarray(slopes, dtype=np.float64) @ self.weights[:, columns]
+        weights = {g: float(e) for g, e in zip(grams, effect, strict=True) if _is_readable(g)}
         ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
         return [gram for gram, weight in ranked[:k] if weight > 0]
+
+
+def combine_margins(margins: np.ndarray) -> np.ndarray:
+    """``sum_k log sigmoid(m_k)``: the log probability that every stage says yes."""
+    return -np.logaddexp(0.0, -np.asarray(margins, dtype=np.float64)).sum(axis=1)
 
 
 def _is_readable(gram: str) -> bool:

@@ -73,7 +73,7 @@ def test_shipped_model_loads_without_pickle():
     meta = json.loads((MODEL_DIR / META_FILE).read_text())
     model = default_model()
     assert model is default_model()
-    assert model.version == meta["version"] and model.version.startswith("cw1-")
+    assert model.version == meta["version"] and model.version.startswith("cw2-")
     assert 0 < model.threshold < 1
     assert meta["training"]["sha256"] and meta["cross_validation"]["average_precision"] > 0.7
 
@@ -123,6 +123,38 @@ def test_training_is_reproducible_to_the_byte(tiny_csv, tmp_path):
     assert loaded.score(["Taxes rose by 5 percent."])[0] > loaded.score(["Thank you."])[0]
 
 
+def test_three_verdicts_train_two_stages(tiny_csv, tmp_path):
+    """Unimportant factual sentences (0) get their own stage: factual, then check-worthy."""
+    three = tmp_path / "three.csv"
+    unimportant = ["The debate was held in Ohio in 1992.", "He was born in 1946 in Texas."]
+    with three.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Text", "Verdict", "File_id"])
+        for row in read_table(tiny_csv):
+            writer.writerow([row["Text"], row["Verdict"], row["File_id"]])
+        for i in range(4):
+            writer.writerows([f"{text} ({i})", "0", f"debate{i}"] for text in unimportant)
+    artifacts = train_model(three, c_grid=(1.0,))
+    stages = artifacts.metadata["training"]["stages"]
+    assert [s["name"] for s in stages] == ["factual", "check-worthy if factual"]
+    assert [s["rows"] for s in stages] == [56, 32]
+    assert artifacts.weights.shape[0] == len(artifacts.bias) == 2
+    save_model(artifacts, tmp_path / "model")
+    model = CheckWorthinessModel.load(tmp_path / "model")
+    assert np.allclose(model.score(CLAIMS), artifacts.to_model().score(CLAIMS))
+    assert train_model(tiny_csv, c_grid=(1.0,)).weights.shape[0] == 1
+
+
+def test_top_features_reuse_batch_margins():
+    model = default_model()
+    texts = ["Unemployment rose by 3.5 percent in 2023.", "Taxes went up for 90 percent."]
+    margins = model.margins(texts)
+    assert margins.shape == (2, len(model.bias))
+    assert np.allclose(model.score_from_margins(margins), model.score(texts))
+    for text, row in zip(texts, margins, strict=True):
+        assert model.top_features(text, margins=row) == model.top_features(text)
+
+
 def test_training_drops_heldout_sentences(tiny_csv):
     heldout = ["thank you very much (0)", "UNEMPLOYMENT rose by 3.5 percent in 2023 (1)!"]
     artifacts = train_model(tiny_csv, exclude_texts=heldout, c_grid=(1.0,))
@@ -158,13 +190,13 @@ def test_read_table_reads_tsv_quotes_literally(tmp_path):
 
 @needs_data
 def test_heldout_claimbuster_quality():
-    """Floors a little under the measured figures (F1 0.888, AP 0.960) to catch regressions."""
+    """Floors a little under the measured figures (F1 0.896, AP 0.964) to catch regressions."""
     heldout = CLAIMBUSTER / "groundtruth.csv"
     result = evaluate_file(
         default_model(), heldout, text_column="Text", label_column="Verdict", positive="1"
     )
-    assert result["f1"] > 0.87
-    assert result["average_precision"] > 0.95
+    assert result["f1"] > 0.88
+    assert result["average_precision"] > 0.955
     meta = default_model().metadata
     assert meta["heldout"]["sha256"] == meta["heldout"]["sha256"].lower()
     training = {normalise_text(r["Text"]) for r in read_table(CLAIMBUSTER / "crowdsourced.csv")}
@@ -183,4 +215,4 @@ def test_clef_debates_map_beats_the_organisers_baseline():
         group_column="debate_id",
     )
     assert result["groups"] == 50
-    assert result["map"] > 0.095
+    assert result["map"] > 0.11

@@ -32,10 +32,11 @@ class Command(BaseCommand):
         meta = artifacts.metadata
         cv = meta["cross_validation"]
         self.stdout.write(f"model {artifacts.version} written to {out}")
+        stages = ", ".join(f"{s['name']} C={s['C']}" for s in meta["training"]["stages"])
         self.stdout.write(
             f"training rows {meta['training']['rows']} "
             f"(dropped {meta['training']['dropped_as_heldout']} held-out duplicates), "
-            f"C={meta['training']['C']}, threshold {artifacts.threshold}"
+            f"stages: {stages}, threshold {artifacts.threshold}"
         )
         self.stdout.write(
             f"cross-validation: AP {cv['average_precision']:.4f}  F1 {cv['f1']:.4f}  "
