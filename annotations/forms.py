@@ -1,5 +1,9 @@
+import re
+
 from django import forms
 
+from annotations.extraction.spans import SpanError, utf16_to_codepoint
+from annotations.models import ClaimType, Stance
 from annotations.services.articles import Metadata
 
 
@@ -55,3 +59,117 @@ class BulkForm(forms.Form):
         help_text="JSONL or CSV, one article per row: title, url, outlet, author, "
         "published (YYYY-MM-DD), and text or html."
     )
+
+
+# Review: every form below also works as a plain post without JavaScript.
+# Forms that change a claim carry the version they were based on, so a save
+# over someone else's newer change is refused instead of overwriting it.
+
+
+class ClaimDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("accept", "Accept"), ("dismiss", "Dismiss")])
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ClaimEditForm(forms.Form):
+    normalized_text = forms.CharField(
+        required=False,
+        label="Normalized wording",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The claim in plain words, as it would be checked.",
+    )
+    claimant = forms.CharField(max_length=300, required=False, help_text="Who makes the claim.")
+    claim_type = forms.ChoiceField(choices=ClaimType.choices, label="Type")
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class VerdictForm(forms.Form):
+    label = forms.ChoiceField(label="Verdict", widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why: what the evidence shows. Ctrl+Enter saves.",
+    )
+    # The version of the reviewer's own verdict the form showed; 0 for none.
+    verdict_version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, labels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = [(label.slug, label.name) for label in labels]
+
+
+class FinalVerdictForm(forms.Form):
+    final_verdict = forms.ChoiceField(required=False, label="Final verdict")
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, labels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["final_verdict"].choices = [("", "Follow the reviewers")] + [
+            (label.slug, label.name) for label in labels
+        ]
+
+
+class ClaimCreateForm(forms.Form):
+    """A span the reviewer selected in the text. The browser sends its
+    selection in UTF-16 code units; without JavaScript the quote alone is
+    enough when it occurs once in the text."""
+
+    quote = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Select text in the article, or type words that occur once in it.",
+    )
+    start_utf16 = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end_utf16 = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    claimant = forms.CharField(max_length=300, required=False)
+    claim_type = forms.ChoiceField(choices=ClaimType.choices, label="Type", initial="other")
+
+    def span(self, text: str) -> tuple[int, int]:
+        """Code-point offsets of the quote in ``text``; raises SpanError."""
+        quote = self.cleaned_data["quote"]
+        start16, end16 = self.cleaned_data["start_utf16"], self.cleaned_data["end_utf16"]
+        if start16 is not None and end16 is not None:
+            return utf16_to_codepoint(text, start16), utf16_to_codepoint(text, end16)
+        found = text.count(quote)
+        if found == 0:
+            raise SpanError("these words are not in the article's text")
+        if found > 1:
+            raise SpanError(f"these words occur {found} times in the text: select the one you mean")
+        start = text.index(quote)
+        return start, start + len(quote)
+
+
+EVIDENCE_TARGET = re.compile(r"^(article|claim):(\d+)$")
+
+
+class EvidenceForm(forms.Form):
+    url = forms.URLField(
+        max_length=2000, required=False, assume_scheme="https", label="URL of a source"
+    )
+    target = forms.CharField(
+        required=False,
+        label="Or an article or claim of the project",
+        widget=forms.HiddenInput,
+    )
+    stance = forms.ChoiceField(
+        choices=Stance.choices, initial=Stance.SUPPORTS, widget=forms.RadioSelect
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_target(self):
+        target = self.cleaned_data["target"].strip()
+        if target and not EVIDENCE_TARGET.match(target):
+            raise forms.ValidationError("Pick an article or a claim from the list.")
+        return target
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("url")) == bool(data.get("target")):
+            raise forms.ValidationError(
+                "Give a URL, or pick an article or a claim: one of them, not both."
+            )
+        return data
+
+    def target_kind_and_id(self) -> tuple[str, int] | None:
+        match = EVIDENCE_TARGET.match(self.cleaned_data.get("target") or "")
+        return (match.group(1), int(match.group(2))) if match else None

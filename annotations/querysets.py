@@ -6,7 +6,7 @@ another project's article finds nothing (a 404).
 """
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -43,6 +43,21 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return self.filter(Q(title__icontains=query) | Q(canonical_text__icontains=query))
 
+    def with_open_score(self):
+        """The highest score among the article's open candidates (None if it
+        has none): what the queue sorts by."""
+        return self.annotate(
+            top_open_score=Max("claims__score", filter=Q(claims__state="candidate"))
+        )
+
+    def with_open_candidates(self):
+        # An Exists subquery rather than a join, so that it does not change
+        # the counts of with_claim_counts() on the same queryset.
+        claim_model = self.model._meta.get_field("claims").related_model
+        return self.filter(
+            Exists(claim_model.objects.filter(article=OuterRef("pk"), state="candidate"))
+        )
+
 
 class ClaimQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -55,6 +70,28 @@ class ClaimQuerySet(models.QuerySet):
 
     def candidates(self):
         return self.filter(state="candidate")
+
+    def reading_order(self):
+        return self.order_by("start", "end", "pk")
+
+    def for_review(self):
+        """What the review page shows of each claim, in a fixed number of
+        queries: the final verdict joined, the evidence counted, the verdicts
+        (with their reviewer and label) prefetched in one more query."""
+        verdict_model = self.model._meta.get_field("verdicts").related_model
+        return (
+            self.select_related("final_verdict")
+            .annotate(evidence_count=Count("evidence", distinct=True))
+            .prefetch_related(
+                Prefetch(
+                    "verdicts",
+                    queryset=verdict_model.objects.select_related("reviewer", "label").order_by(
+                        "created_at", "pk"
+                    ),
+                )
+            )
+            .reading_order()
+        )
 
     def reviewed(self):
         """Claims a person has touched: never replaced by re-extraction."""

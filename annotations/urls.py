@@ -2,15 +2,25 @@ from django.urls import path
 
 from annotations import views
 
+article = "p/<slug:slug>/articles/<int:pk>/"
+claim = "p/<slug:slug>/claims/<int:pk>/"
+
 urlpatterns = [
     path("", views.project_list, name="project_list"),
     path("p/<slug:slug>/", views.project_detail, name="project_detail"),
     path("p/<slug:slug>/progress/", views.project_progress, name="project_progress"),
     path("p/<slug:slug>/import/", views.article_import, name="article_import"),
-    path("p/<slug:slug>/articles/<int:pk>/", views.article_detail, name="article_detail"),
-    path(
-        "p/<slug:slug>/articles/<int:pk>/extract/",
-        views.article_extract,
-        name="article_extract",
-    ),
+    path("p/<slug:slug>/articles/", views.article_list, name="article_list"),
+    path(article, views.article_detail, name="article_detail"),
+    path(article + "extract/", views.article_extract, name="article_extract"),
+    path(article + "status/", views.article_status, name="article_status"),
+    path(article + "next/", views.article_next, name="article_next"),
+    path(article + "claims/", views.claim_create, name="claim_create"),
+    path(claim, views.claim_detail, name="claim_detail"),
+    path(claim + "decide/", views.claim_decide, name="claim_decide"),
+    path(claim + "edit/", views.claim_edit, name="claim_edit"),
+    path(claim + "verdict/", views.claim_verdict, name="claim_verdict"),
+    path(claim + "final-verdict/", views.claim_final_verdict, name="claim_final_verdict"),
+    path(claim + "evidence/", views.evidence_create, name="evidence_create"),
+    path(claim + "evidence/targets/", views.evidence_targets, name="evidence_targets"),
 ]

@@ -19,6 +19,7 @@ def test_every_page_needs_a_login(client, project):
     for url in (
         reverse("project_list"),
         reverse("project_detail", args=[project.slug]),
+        reverse("article_list", args=[project.slug]),
         reverse("article_import", args=[project.slug]),
         reverse("article_detail", args=[project.slug, article.pk]),
     ):
@@ -42,8 +43,11 @@ def test_outsider_gets_404_everywhere(client, dave, project):
     for url in (
         reverse("project_detail", args=[project.slug]),
         reverse("project_progress", args=[project.slug]),
+        reverse("article_list", args=[project.slug]),
         reverse("article_import", args=[project.slug]),
         reverse("article_detail", args=[project.slug, article.pk]),
+        reverse("article_status", args=[project.slug, article.pk]),
+        reverse("article_next", args=[project.slug, article.pk]),
     ):
         assert client.get(url).status_code == 404
     assert (
@@ -73,7 +77,7 @@ def test_viewer_cannot_import_or_extract(client, victor, project):
 @pytest.mark.django_db
 def test_article_list_filters_and_paginates(client, alice, project, articles):
     client.force_login(alice)
-    url = reverse("project_detail", args=[project.slug])
+    url = reverse("article_list", args=[project.slug])
     page1 = client.get(url)
     assert len(page1.context["page"].object_list) == 25
     assert page1.context["page"].paginator.count == 30
@@ -100,7 +104,7 @@ def test_article_list_counts_claims_by_state(client, alice, project):
         article=article, start=0, end=7, quote=article.canonical_text[:7], state="accepted"
     )
     client.force_login(alice)
-    response = client.get(reverse("project_detail", args=[project.slug]))
+    response = client.get(reverse("article_list", args=[project.slug]))
     row = response.context["page"].object_list[0]
     assert (row.open_count, row.accepted_count, row.dismissed_count) == (1, 1, 0)
 
@@ -108,13 +112,13 @@ def test_article_list_counts_claims_by_state(client, alice, project):
 @pytest.mark.django_db
 def test_article_list_query_count_does_not_grow(client, alice, project, django_assert_num_queries):
     client.force_login(alice)
-    url = reverse("project_detail", args=[project.slug])
+    url = reverse("article_list", args=[project.slug])
     ArticleFactory.create_batch(3, project=project)
-    # session, user, membership+project, outlets, count, page, progress
-    with django_assert_num_queries(7):
+    # session, user, membership+project, outlets, count, page
+    with django_assert_num_queries(6):
         client.get(url)
     ArticleFactory.create_batch(40, project=project)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url)
 
 
@@ -129,7 +133,7 @@ def test_project_list_query_count(client, alice, project, django_assert_num_quer
 def test_htmx_request_gets_only_the_article_list(client, alice, project, articles):
     client.force_login(alice)
     response = client.get(
-        reverse("project_detail", args=[project.slug]), {"outlet": "AP"}, HTTP_HX_REQUEST="true"
+        reverse("article_list", args=[project.slug]), {"outlet": "AP"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="article-list"')
@@ -171,3 +175,66 @@ def test_rerun_extraction_queues_a_run(
     run = article.extraction_runs.get()
     assert run.state == "queued"
     assert sent_tasks == [((article.pk, run.pk), {})]
+
+
+@pytest.mark.django_db
+def test_queue_filters_open_candidates_assigned_and_sorts_by_score(client, alice, bob, project):
+    low = ArticleFactory(project=project, title="Low", assigned_to=alice)
+    high = ArticleFactory(project=project, title="High")
+    done = ArticleFactory(project=project, title="Done", assigned_to=alice)
+    ClaimFactory(article=low, score=0.3)
+    ClaimFactory(article=high, score=0.95)
+    ClaimFactory(article=done, score=0.99, state="accepted")
+    client.force_login(alice)
+    url = reverse("article_list", args=[project.slug])
+
+    titles = [a.title for a in client.get(url).context["page"].object_list]
+    assert titles[:2] == ["High", "Low"]  # by the top score of open candidates
+
+    open_only = client.get(url, {"has_open": "on"}).context["page"].object_list
+    assert [a.title for a in open_only] == ["High", "Low"]
+    mine = client.get(url, {"mine": "on"}).context["page"].object_list
+    assert {a.title for a in mine} == {"Low", "Done"}
+    both = client.get(url, {"mine": "on", "has_open": "on"}).context["page"].object_list
+    assert [a.title for a in both] == ["Low"]
+    row = both[0]
+    assert (row.open_count, row.accepted_count, row.dismissed_count) == (1, 0, 0)
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_counts_charts_queue_and_activity(client, alice, project):
+    from annotations.services.claims import claim_accept, verdict_set
+
+    article = ArticleFactory(project=project, assigned_to=alice, title="Mine to do")
+    accepted = ClaimFactory(article=article)
+    ClaimFactory(article=article, start=0, end=7, quote=article.canonical_text[:7])
+    claim_accept(claim=accepted, user=alice, expected_version=1)
+    verdict_set(claim=accepted, reviewer=alice, label="supported", rationale="Checked.")
+    client.force_login(alice)
+    response = client.get(reverse("project_detail", args=[project.slug]))
+    html = response.content.decode()
+    states = {value: count for value, _, count in response.context["states"]}
+    assert states == {"candidate": 1, "accepted": 1, "dismissed": 0, "orphaned": 0}
+    bars = {bar["slug"]: bar["count"] for bar in response.context["verdict_chart"]["bars"]}
+    assert bars == {"supported": 1, "disputed": 0}
+    assert response.context["day_chart"]["bars"][-1]["count"] == 1  # one claim, today
+    assert "<svg" in html and "Final verdicts: Supported 1, Disputed 0" in html
+    assert [a.title for a in response.context["my_queue"]] == ["Mine to do"]
+    assert "alice" in html and "changed" in html  # recent activity
+
+
+@pytest.mark.django_db
+def test_dashboard_query_count_is_fixed(client, alice, project, django_assert_num_queries):
+    client.force_login(alice)
+    url = reverse("project_detail", args=[project.slug])
+    article = ArticleFactory(project=project, assigned_to=alice)
+    ClaimFactory(article=article)
+    # session, user, membership+project, states, verdicts, labels, queue,
+    # progress, per-day chart, recent activity
+    with django_assert_num_queries(10):
+        client.get(url)
+    for _ in range(5):
+        other = ArticleFactory(project=project, assigned_to=alice)
+        ClaimFactory(article=other)
+    with django_assert_num_queries(10):
+        client.get(url)

@@ -1,0 +1,41 @@
+"""Web pages: function views that read top to bottom (find what the user may
+see, handle the form through a service, render). One module per page."""
+
+from annotations.views.articles import article_import
+from annotations.views.claim_actions import (
+    claim_create,
+    claim_decide,
+    claim_edit,
+    claim_final_verdict,
+    claim_verdict,
+    evidence_create,
+)
+from annotations.views.projects import article_list, project_detail, project_list, project_progress
+from annotations.views.review import (
+    article_detail,
+    article_extract,
+    article_next,
+    article_status,
+    claim_detail,
+    evidence_targets,
+)
+
+__all__ = [
+    "article_detail",
+    "article_extract",
+    "article_import",
+    "article_list",
+    "article_next",
+    "article_status",
+    "claim_create",
+    "claim_decide",
+    "claim_detail",
+    "claim_edit",
+    "claim_final_verdict",
+    "claim_verdict",
+    "evidence_create",
+    "evidence_targets",
+    "project_detail",
+    "project_list",
+    "project_progress",
+]

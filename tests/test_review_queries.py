@@ -1,0 +1,127 @@
+"""The review page runs a fixed number of queries whatever the article holds:
+pinned here for an article of 300 claims and 50 evidence links, and for one
+of 3 claims. ``build_review_article`` is also what benchmarks/bench_review.py
+renders."""
+
+import random
+
+import pytest
+from django.urls import reverse
+
+from annotations.models import (
+    Article,
+    Claim,
+    ClaimOrigin,
+    EvidenceLink,
+    Source,
+    Stance,
+    Verdict,
+    VerdictLabel,
+)
+from tests.factories import ArticleFactory
+
+SENTENCE = "Officials said {n} soldiers crossed the border near Kraków on Monday 🚩. "
+STATES = ["candidate", "accepted", "dismissed", "candidate", "accepted", "orphaned"]
+
+
+def build_review_article(project, reviewers, *, claims=300, links=50, seed=7) -> Article:
+    """An article with ``claims`` claims in every state (some overlapping),
+    verdicts by ``reviewers``, and ``links`` evidence links of each kind."""
+    rng = random.Random(seed)
+    text = "".join(SENTENCE.format(n=1000 + i) for i in range(claims))
+    article = ArticleFactory(project=project, canonical_text=text, title="Big article")
+    sentence_starts, offset = [], 0
+    for i in range(claims):
+        sentence_starts.append(offset)
+        offset += len(SENTENCE.format(n=1000 + i))
+    rows = []
+    for i, start in enumerate(sentence_starts):
+        length = len(SENTENCE.format(n=1000 + i)) - 1
+        if i % 10 == 9:  # every tenth claim overlaps the one before it
+            start, length = start - 20, 40
+        rows.append(
+            Claim(
+                article=article,
+                start=start,
+                end=start + length,
+                quote=text[start : start + length],
+                origin=ClaimOrigin.EXTRACTED,
+                score=round(rng.random(), 3),
+                reasons=["a number", "a named source"],
+                claim_type="quantity",
+                claimant="Officials",
+                state=STATES[i % len(STATES)],
+            )
+        )
+    created = Claim.objects.bulk_create(rows)
+    labels = list(VerdictLabel.objects.filter(project=project))
+    Verdict.objects.bulk_create(
+        Verdict(claim=claim, reviewer=reviewer, label=rng.choice(labels), rationale="Checked.")
+        for claim in created[::3]
+        for reviewer in reviewers
+    )
+    others = ArticleFactory.create_batch(5, project=project)
+    sources = Source.objects.bulk_create(
+        Source(project=project, url=f"https://example.org/{seed}/report/{i}", title=f"Report {i}")
+        for i in range(links // 2)
+    )
+    evidence = []
+    for i in range(links):
+        claim = created[i * 3 % len(created)]
+        link = EvidenceLink(claim=claim, stance=rng.choice(Stance.values), note="See page 3.")
+        if i < len(sources):
+            link.source = sources[i]
+        elif i % 2:
+            link.target_article = others[i % len(others)]
+        else:
+            link.target_claim = created[(i * 3 + 1) % len(created)]
+        evidence.append(link)
+    EvidenceLink.objects.bulk_create(evidence)
+    return article
+
+
+# session, user, membership + project, article, claims (with final verdict and
+# evidence count), their verdicts (with reviewer and label), verdict labels,
+# last extraction run.
+PAGE_QUERIES = 8
+# ... and for the selected claim: its evidence with targets.
+DETAIL_QUERIES = 1
+
+
+@pytest.mark.django_db
+def test_review_page_query_count_is_fixed(client, alice, bob, project, django_assert_num_queries):
+    small = build_review_article(project, [alice, bob], claims=3, links=2, seed=1)
+    big = build_review_article(project, [alice, bob], claims=300, links=50)
+    assert big.claims.count() == 300
+    assert EvidenceLink.objects.filter(claim__article=big).count() == 50
+    client.force_login(alice)
+    for article in (small, big):
+        url = reverse("article_detail", args=[project.slug, article.pk])
+        with django_assert_num_queries(PAGE_QUERIES):
+            response = client.get(url)
+        assert response.status_code == 200
+        selected = article.claims.filter(evidence__isnull=False).first()
+        with django_assert_num_queries(PAGE_QUERIES + DETAIL_QUERIES):
+            response = client.get(url, {"claim": selected.pk})
+        assert response.context["selected"] == selected
+    html = response.content.decode()
+    assert html.count('class="claim-row') == 300
+    assert html.count('<a class="badge ') == 300
+
+
+@pytest.mark.django_db
+def test_partials_query_count_is_fixed(client, alice, bob, project, django_assert_num_queries):
+    article = build_review_article(project, [alice, bob], claims=300, links=50)
+    claim = article.claims.filter(state="candidate").first()
+    client.force_login(alice)
+    # session, user, membership + project, claim, then the page's 4 and the
+    # selected claim's evidence
+    with django_assert_num_queries(9):
+        response = client.get(
+            reverse("claim_detail", args=[project.slug, claim.pk]), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    with django_assert_num_queries(5):
+        client.get(
+            reverse("article_status", args=[project.slug, article.pk]), HTTP_HX_REQUEST="true"
+        )
