@@ -5,8 +5,15 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotations.models import Project, Role
+from annotations.models import Article, Claim, ExtractionState, Project, Role, Verdict
 from annotations.services.articles import article_import_bulk
+from annotations.services.claims import (
+    claim_create_manual,
+    claim_set_final_verdict,
+    verdict_set,
+)
+from annotations.services.evidence import evidence_link_create
+from annotations.services.extraction import extraction_run_inline
 from annotations.services.projects import membership_set, project_create
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "articles.jsonl"
@@ -16,6 +23,61 @@ DEMO_USERS = (
     ("demo-admin", "factcheck-admin", Role.ADMIN),
     ("demo-editor", "factcheck-editor", Role.EDITOR),
     ("demo-reviewer", "factcheck-reviewer", Role.REVIEWER),
+)
+
+
+# Finished reviews, so that every export has content right after `make run`:
+# (outlet of the article, the claim's words, verdict, rationale, evidence).
+# Evidence is (stance, outlet of another demo article or a URL, excerpt, note).
+DEMO_REVIEWS = (
+    (
+        "Coastal Wire",
+        "Around 4,000 residents of Veloria's harbour district were ordered out of their homes",
+        "disputed",
+        "The city council, which ordered the evacuation, gives 1,200 residents; the three "
+        "other outlets report the council's figure.",
+        [
+            ("disputes", "Veloria Herald", "Authorities evacuated 1,200 residents", ""),
+            ("disputes", "Radio Veloria", "all 1,200 evacuated residents", "Council figure."),
+        ],
+    ),
+    (
+        "Veloria Herald",
+        "About 120 firefighters from four stations fought the blaze for more than nine hours",
+        "supported",
+        "Coastal Wire independently reports the same numbers.",
+        [("supports", "Coastal Wire", "some 120 firefighters more than nine hours", "")],
+    ),
+    (
+        "Coastal Wire",
+        "Kessel Logistics said in a statement that it had passed a fire safety inspection "
+        "in January",
+        "disputed",
+        "The statement was made, but the city's register shows no inspection since 2023.",
+        [
+            (
+                "disputes",
+                "The Northern Ledger",
+                "The city's register lists no inspection of the site in 2024, 2025 or 2026.",
+                "Records seen by the Ledger.",
+            )
+        ],
+    ),
+    (
+        "Radio Veloria",
+        "Hourly measurements found particulate levels below the national limit of 50 "
+        "micrograms per cubic metre since Wednesday noon",
+        "supported",
+        "The council's hourly measurements are published on its air quality page.",
+        [
+            (
+                "supports",
+                "https://veloria.example/council/air-quality/harbour",
+                "",
+                "Council measurements page.",
+            )
+        ],
+    ),
 )
 
 
@@ -54,6 +116,72 @@ class Command(BaseCommand):
         )
         for outcome in result.rejected:
             self.stderr.write(f"line {outcome.line}: {outcome.message}")
+        reviewed, already = self._reviews(project)
+        self.stdout.write(f"Demo reviews: {reviewed} claims reviewed, {already} already there.")
         self.stdout.write("Log in with:")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {role.label.lower():9} {username} / {password}")
+
+    def _reviews(self, project) -> tuple[int, int]:
+        """Extract the demo articles here (the worker may not run yet), then
+        review a few claims through the services, as a reviewer and an editor
+        would. Claims already judged by the demo reviewer are left alone."""
+        User = get_user_model()
+        reviewer = User.objects.get(username="demo-reviewer")
+        editor = User.objects.get(username="demo-editor")
+        articles = {a.outlet: a for a in Article.objects.in_project(project)}
+        for article in articles.values():
+            if article.extraction_state != ExtractionState.DONE:
+                extraction_run_inline(article=article)
+        reviewed = already = 0
+        for outlet, words, verdict, rationale, evidence in DEMO_REVIEWS:
+            article = articles.get(outlet)
+            if article is None or words not in article.canonical_text:
+                continue
+            claim = _claim_for(article, words, reviewer)
+            if Verdict.objects.filter(claim=claim, reviewer=reviewer).exists():
+                already += 1
+                continue
+            verdict_set(claim=claim, reviewer=reviewer, label=verdict, rationale=rationale)
+            for stance, target, excerpt, note in evidence:
+                _link(claim, reviewer, articles, stance, target, excerpt, note)
+            claim.refresh_from_db()
+            claim_set_final_verdict(
+                claim=claim, editor=editor, label=verdict, expected_version=claim.version
+            )
+            reviewed += 1
+        return reviewed, already
+
+
+def _claim_for(article, words: str, user) -> Claim:
+    """The claim covering ``words``: the extractor's, or one added by hand."""
+    start = article.canonical_text.index(words)
+    end = start + len(words)
+    existing = (
+        Claim.objects.filter(article=article, start__lte=start, end__gte=end)
+        .order_by("end")
+        .first()
+    )
+    if existing:
+        return existing
+    return claim_create_manual(article=article, start=start, end=end, quote=words, user=user)
+
+
+def _link(claim, user, articles, stance, target, excerpt, note) -> None:
+    if target.startswith("https://"):
+        evidence_link_create(claim=claim, user=user, stance=stance, url=target, note=note)
+        return
+    other = articles.get(target)
+    if other is None:
+        return
+    start = other.canonical_text.find(excerpt) if excerpt else -1
+    evidence_link_create(
+        claim=claim,
+        user=user,
+        stance=stance,
+        target_article=other,
+        note=note,
+        excerpt=excerpt if start >= 0 else "",
+        excerpt_start=start if start >= 0 else None,
+        excerpt_end=start + len(excerpt) if start >= 0 else None,
+    )

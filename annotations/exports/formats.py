@@ -1,0 +1,119 @@
+"""JSONL, JSON and CSV: generators of UTF-8 chunks, one chunk per page of
+claims, so a response or a file is written as it is read."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+import orjson
+
+from annotations.exports.records import ExportScope, claim_records
+
+_encode = orjson.dumps
+
+BOM = "\ufeff"
+# A cell a spreadsheet would read as a formula (or a DDE call) is written
+# with a leading apostrophe, which spreadsheets show as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = (
+    "uuid",
+    "quote",
+    "start",
+    "end",
+    "normalized_text",
+    "claim_type",
+    "claimant",
+    "state",
+    "final_verdict",
+    "final_verdict_by",
+    "verdicts",
+    "evidence_urls",
+    "evidence_count",
+    "origin",
+    "score",
+    "extractor_version",
+    "author",
+    "article_uuid",
+    "article_title",
+    "article_outlet",
+    "article_url",
+    "article_published_date",
+    "created_at",
+    "updated_at",
+)
+
+
+def jsonl(scope: ExportScope) -> Iterator[bytes]:
+    for page in claim_records(scope):
+        yield b"\n".join(map(_encode, page)) + b"\n"
+
+
+def json_array(scope: ExportScope) -> Iterator[bytes]:
+    yield b"["
+    separator = b"\n"
+    for page in claim_records(scope):
+        yield separator + b",\n".join(map(_encode, page))
+        separator = b",\n"
+    yield b"\n]\n"
+
+
+def csv_rows(scope: ExportScope, *, bom: bool = False) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield ((BOM if bom else "") + _drain(buffer)).encode("utf-8")
+    for page in claim_records(scope):
+        writer.writerows(_csv_row(record) for record in page)
+        yield _drain(buffer).encode("utf-8")
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _csv_row(record: dict) -> list:
+    article = record["article"]
+    final = record["final_verdict"] or {}
+    provenance = record["provenance"]
+    urls = []
+    for link in record["evidence"]:
+        url = link["target"].get("url")
+        if url:
+            urls.append(url)
+    row = [
+        record["uuid"],
+        record["quote"],
+        record["start"],
+        record["end"],
+        record["normalized_text"],
+        record["claim_type"],
+        record["claimant"],
+        record["state"],
+        final.get("verdict"),
+        final.get("editor"),
+        "; ".join(f"{v['reviewer']}: {v['verdict']}" for v in record["verdicts"]),
+        " ".join(urls),
+        len(record["evidence"]),
+        provenance["origin"],
+        provenance["score"],
+        provenance["extractor_version"],
+        provenance["author"],
+        article["uuid"],
+        article["title"],
+        article["outlet"],
+        article["url"],
+        article["published_date"],
+        provenance["created_at"],
+        provenance["updated_at"],
+    ]
+    return [safe_cell(value) for value in row]

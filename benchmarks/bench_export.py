@@ -1,0 +1,313 @@
+"""JSONL export speed and memory on a generated project, on PostgreSQL.
+
+Creates its own database (dropped at the end unless --keep), generates a
+project of --articles articles and --claims labeled claims, each with a
+reviewer's verdict, a final verdict and an evidence link to a URL source,
+then exports it all as JSONL in a fresh process and prints the time, the
+claims per second and how much the process's peak memory (RSS high-water
+mark) grew during the export.
+
+Run:
+  DJANGO_SECRET_KEY=x python benchmarks/bench_export.py
+  DJANGO_SECRET_KEY=x python benchmarks/bench_export.py --claims 1000000
+  (--db-url postgres://postgres@127.0.0.1:5432/factcheck_bench_export by default)
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/factcheck_bench_export"
+
+SENTENCES = (
+    "Around {n},000 residents were evacuated from the harbour district on Tuesday.",
+    "The minister said unemployment fell by {n} per cent last year.",
+    "About {n} firefighters fought the blaze for more than nine hours.",
+    "The council will review the storage rules within {n} days.",
+    "Prices rose {n} per cent in March, the statistics office said.",
+    "The company said it passed a safety inspection in {n} months.",
+    "Officials expect {n} new jobs in the region by next year.",
+    "The law requires an inspection every {n} years.",
+    "{n} people were treated for smoke inhalation, the mayor said.",
+    "Traffic on the bridge grew by {n} per cent after the tolls were removed.",
+)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--claims", type=int, default=100_000)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--reuse", action="store_true", help="Use a database kept before.")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--format", default="jsonl")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.db_url
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+
+    if args.measure:
+        measure(args.format)
+        return
+    if not args.reuse:
+        _create_database(args.db_url)
+    try:
+        if not args.reuse:
+            clock = time.perf_counter()
+            generate(args.articles, args.claims)
+            print(
+                f"generated {args.articles} articles, {args.claims} claims "
+                f"in {time.perf_counter() - clock:.1f} s"
+            )
+        for _ in range(2):  # the first run warms PostgreSQL's cache
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--measure",
+                    "--db-url",
+                    args.db_url,
+                    "--format",
+                    args.format,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        print(f"database: PostgreSQL ({urlparse(args.db_url).path.lstrip('/')})")
+        print(f"format: {args.format}")
+        print(f"claims exported: {figures['claims']}")
+        print(f"bytes written: {figures['bytes'] / 1e6:.1f} MB")
+        print(f"time: {figures['seconds']:.2f} s")
+        print(f"rate: {figures['claims'] / figures['seconds']:,.0f} claims/s")
+        print(
+            f"peak RSS growth during export: {figures['rss_growth_mb']:.1f} MB "
+            f"(baseline RSS {figures['rss_before_mb']:.1f} MB)"
+        )
+        print(f"queries: {figures['queries']} ({figures['queries_per_1000']:.2f} per 1,000 claims)")
+    finally:
+        if not args.keep:
+            _drop_database(args.db_url)
+
+
+def generate(n_articles: int, n_claims: int) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from annotations.models import (
+        Article,
+        Claim,
+        EvidenceLink,
+        Source,
+        Verdict,
+        VerdictLabel,
+    )
+    from annotations.services.projects import membership_set, project_create
+
+    call_command("migrate", verbosity=0)
+    project = project_create(slug="bench", name="Benchmark desk")
+    User = get_user_model()
+    reviewers = [User.objects.create(username=f"reviewer{i}") for i in range(5)]
+    for user in reviewers:
+        membership_set(project=project, user=user, role="reviewer")
+    labels = list(VerdictLabel.objects.filter(project=project))
+    sources = Source.objects.bulk_create(
+        Source(project=project, url=f"https://stats.example.org/release/{i}", title=f"Release {i}")
+        for i in range(1000)
+    )
+    per_article = max(1, n_claims // n_articles)
+    now = timezone.now()
+    made = 0
+    batch = 1000  # articles per round
+    for first in range(0, n_articles, batch):
+        articles = []
+        for a in range(first, min(first + batch, n_articles)):
+            text = f"Report {a}. " + " ".join(
+                SENTENCES[(a + s) % len(SENTENCES)].format(n=a % 97 + s) for s in range(per_article)
+            )
+            articles.append(
+                Article(
+                    project=project,
+                    title=f"Article {a}",
+                    outlet=f"Outlet {a % 40}",
+                    url=f"https://news.example.com/{a}",
+                    author=f"Reporter {a % 300}",
+                    published_date=now.date(),
+                    original_input=text,
+                    canonical_text=text,
+                    content_hash=Article.hash_text(text),
+                    input_format="text",
+                    import_source="command",
+                    extraction_state="done",
+                )
+            )
+        Article.objects.bulk_create(articles, batch_size=1000)
+        claims = []
+        for article in articles:
+            text = article.canonical_text
+            offset = text.index(".") + 2
+            for s in range(per_article):
+                if made >= n_claims:
+                    break
+                end = text.find(".", offset) + 1
+                label = labels[(made // 3) % len(labels)]
+                claims.append(
+                    Claim(
+                        article=article,
+                        start=offset,
+                        end=end,
+                        quote=text[offset:end],
+                        prefix=text[max(0, offset - 32) : offset],
+                        suffix=text[end : end + 32],
+                        origin="extracted",
+                        score=0.5 + (s % 50) / 100,
+                        extractor_version="bench-1",
+                        reasons=["number (8,000)", "model feature: 'said'"],
+                        claim_type="quantity",
+                        claimant="the minister" if s % 2 else "",
+                        state="accepted",
+                        final_verdict=label,
+                        final_verdict_at=now,
+                        version=3,
+                    )
+                )
+                made += 1
+                offset = end + 1
+        Claim.objects.bulk_create(claims, batch_size=5000)
+        Verdict.objects.bulk_create(
+            (
+                Verdict(
+                    claim=claim,
+                    reviewer=reviewers[i % len(reviewers)],
+                    label=claim.final_verdict,
+                    rationale="Matches the statistics office's release.",
+                )
+                for i, claim in enumerate(claims)
+            ),
+            batch_size=5000,
+        )
+        EvidenceLink.objects.bulk_create(
+            (
+                EvidenceLink(
+                    claim=claim,
+                    source=sources[i % len(sources)],
+                    stance="supports" if claim.final_verdict.slug == "supported" else "disputes",
+                    note="Official figure.",
+                    created_by=reviewers[i % len(reviewers)],
+                )
+                for i, claim in enumerate(claims)
+            ),
+            batch_size=5000,
+        )
+        if made >= n_claims:
+            break
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def measure(fmt: str) -> None:
+    import django
+
+    django.setup()
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from annotations import exports
+    from annotations.exports.records import ExportScope, claims_for_export
+    from annotations.models import Project
+
+    project = Project.objects.get(slug="bench")
+    publisher = exports.publisher_for(project=project, base_url="https://factcheck.example.org")
+
+    def run(limit=None):
+        claims = claims_for_export(project=project)
+        if limit:
+            claims = claims.filter(pk__in=claims.order_by("pk").values("pk")[:limit])
+        written = count = 0
+        for chunk in exports.export_chunks(fmt, ExportScope(claims=claims), publisher):
+            written += len(chunk)
+            count += chunk.count(b"\n")
+        return written, count
+
+    run(limit=100)  # imports, connection, first queries: not the export's cost
+    rss_before = _status_kb("VmRSS")
+    _reset_peak_rss()
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        clock = time.perf_counter()
+        written, lines = run()
+        seconds = time.perf_counter() - clock
+    peak = _status_kb("VmHWM")
+    claims = claims_for_export(project=project).count()
+    print(
+        json.dumps(
+            {
+                "claims": claims,
+                "lines": lines,
+                "bytes": written,
+                "seconds": seconds,
+                "rss_before_mb": rss_before / 1024,
+                "rss_growth_mb": (peak - rss_before) / 1024,
+                "queries": len(queries),
+                "queries_per_1000": 1000 * len(queries) / max(claims, 1),
+            }
+        )
+    )
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak_rss() -> None:
+    # Linux: writing 5 to clear_refs resets the high-water mark (VmHWM) to
+    # the current RSS, so the peak measured is the export's own.
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _admin_connection(db_url: str):
+    import psycopg
+
+    parts = urlparse(db_url)
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def _create_database(db_url: str) -> None:
+    name = urlparse(db_url).path.lstrip("/")
+    with _admin_connection(db_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_database(db_url: str) -> None:
+    name = urlparse(db_url).path.lstrip("/")
+    with _admin_connection(db_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
