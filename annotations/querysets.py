@@ -98,9 +98,17 @@ class ClaimQuerySet(models.QuerySet):
         return self.exclude(pk__in=self.untouched_candidates().values("pk"))
 
     def untouched_candidates(self):
-        """Extracted candidates nobody has decided, edited, judged or linked yet:
-        the only claims a re-extraction may replace."""
+        """Extracted candidates nobody has decided, edited, judged or linked yet,
+        nor confirmed or rejected as a match: the only claims a re-extraction
+        may replace. (Deleting one in a rejected match would delete the
+        rejection with it, and the matcher would propose the pair again.)"""
+        ClaimMatch = self.model._meta.apps.get_model("annotations", "ClaimMatch")
+        decided = ClaimMatch.objects.filter(
+            Q(left=OuterRef("pk")) | Q(right=OuterRef("pk")),
+            state__in=["confirmed", "rejected"],
+        )
         return self.filter(
+            ~Exists(decided),
             origin="extracted",
             state="candidate",
             version=1,

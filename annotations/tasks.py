@@ -46,3 +46,36 @@ def requeue_interrupted_runs(**kwargs) -> None:
 )
 def fetch_source(source_id: int) -> None:
     source_fetch(source_id=source_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=6,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def match_claims(article_id: int) -> None:
+    # Imported here so that this task can be appended without touching the imports
+    # other tasks share; claims_match is idempotent, so a redelivery is harmless.
+    from annotations.services.matching import claims_match
+
+    claims_match(article_id=article_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=3,
+    soft_time_limit=3600,
+    time_limit=3700,
+)
+def run_export(job_id: int) -> None:
+    from annotations.services.exports import export_job_run
+
+    export_job_run(job_id=job_id)

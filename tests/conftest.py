@@ -26,7 +26,7 @@ def _no_broker(request, monkeypatch):
     from annotations import tasks
 
     sent = []
-    for task in (tasks.extract_claims, tasks.fetch_source):
+    for task in (tasks.extract_claims, tasks.fetch_source, tasks.match_claims, tasks.run_export):
         monkeypatch.setattr(task, "delay", lambda *args, **kwargs: sent.append((args, kwargs)))
     yield sent
 

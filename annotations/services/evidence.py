@@ -150,6 +150,7 @@ def evidence_link_create(
                 link.save()
         except IntegrityError:
             raise EvidenceRejected("this claim already links to that evidence") from None
+        _touch(claim)
     return link
 
 
@@ -180,13 +181,22 @@ def evidence_link_update(
         current.version += 1
         current._history_user = user
         current.save()
+        _touch(current.claim)
     return current
 
 
 def evidence_link_delete(*, link: EvidenceLink, user) -> None:
     require_role(link.claim.article.project, user, Role.REVIEWER)
-    link._history_user = user
-    link.delete()
+    with transaction.atomic():
+        link._history_user = user
+        link.delete()
+        _touch(link.claim)
+
+
+def _touch(claim: Claim) -> None:
+    """A claim's evidence is part of its exported record: changing it makes
+    the claim show up in the next incremental export (``updated_after``)."""
+    Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
 
 
 def _set_excerpt(link: EvidenceLink, excerpt: str, start: int | None, end: int | None) -> None:

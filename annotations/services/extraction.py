@@ -10,6 +10,7 @@ import logging
 import time
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -61,13 +62,26 @@ def extraction_requeue_interrupted() -> int:
 
 
 def extraction_run_inline(*, article: Article, user=None) -> ExtractionRun:
-    """Extract in this process (commands, scripts), recorded like any run."""
-    run = ExtractionRun.objects.create(article=article, requested_by=user)
-    return claims_extract(article_id=article.pk, run_id=run.pk) or run
+    """Extract in this process (commands, scripts), recorded like any run, and then
+    do what follows extraction (matching) in this process too."""
+    from annotations.services.matching import claims_match
+
+    # A run already waiting in the queue is done here; the worker will then
+    # find it finished and skip it.
+    run = article.extraction_runs.filter(
+        state=ExtractionRun.State.QUEUED
+    ).first() or ExtractionRun.objects.create(article=article, requested_by=user)
+    run = claims_extract(article_id=article.pk, run_id=run.pk, then_match=False) or run
+    if run.state == ExtractionRun.State.DONE:
+        claims_match(article_id=article.pk)
+    return run
 
 
-def claims_extract(*, article_id: int, run_id: int | None = None) -> ExtractionRun | None:
-    """Do one extraction run. Returns the run, or None if the article is gone."""
+def claims_extract(
+    *, article_id: int, run_id: int | None = None, then_match: bool = True
+) -> ExtractionRun | None:
+    """Do one extraction run. Returns the run, or None if the article is gone.
+    A finished run queues the matching of the article's claims (``then_match``)."""
     article = Article.objects.select_related("project").filter(pk=article_id).first()
     if article is None:
         return None
@@ -79,8 +93,9 @@ def claims_extract(*, article_id: int, run_id: int | None = None) -> ExtractionR
     run.started_at = timezone.now()
     run.attempts += 1
     run.error = ""
-    run.save(update_fields=["state", "started_at", "attempts", "error"])
-    Article.objects.filter(pk=article.pk).update(extraction_state=ExtractionState.RUNNING)
+    with transaction.atomic():
+        run.save(update_fields=["state", "started_at", "attempts", "error"])
+        _sync_article_state(article.pk)
 
     text, digest = article.canonical_text, article.content_hash
     clock = time.perf_counter()
@@ -121,6 +136,10 @@ def claims_extract(*, article_id: int, run_id: int | None = None) -> ExtractionR
         run.candidates_removed = counts["removed"]
         run.candidates_kept = counts["kept"]
         _finish(run, locked)
+        if then_match:
+            from annotations import tasks
+
+            transaction.on_commit(lambda: tasks.match_claims.delay(article.pk))
     logger.info(
         "extracted article %s: %d candidates (%d new, %d removed) in %.3fs",
         article.pk,
@@ -208,9 +227,18 @@ def _finish(run: ExtractionRun, article: Article, failed: str = "") -> None:
     run.state = ExtractionRun.State.FAILED if failed else ExtractionRun.State.DONE
     run.error = failed[:2000]
     run.finished_at = timezone.now()
-    run.save()
-    # Only the newest run decides the article's state.
-    newest = article.extraction_runs.order_by("-queued_at", "-id").values_list("pk", flat=True)[:1]
-    if run.pk in list(newest):
-        state = ExtractionState.FAILED if failed else ExtractionState.DONE
-        Article.objects.filter(pk=article.pk).update(extraction_state=state)
+    with transaction.atomic():
+        run.save()
+        _sync_article_state(article.pk)
+
+
+def _sync_article_state(article_id: int) -> None:
+    """The article shows the state of its newest run: an older run finishing
+    late (a redelivery, a run superseded by an inline one) does not make a
+    finished article look busy again, nor a busy one look finished."""
+    newest = (
+        ExtractionRun.objects.filter(article_id=OuterRef("pk"))
+        .order_by("-queued_at", "-id")
+        .values("state")[:1]
+    )
+    Article.objects.filter(pk=article_id).update(extraction_state=Subquery(newest))

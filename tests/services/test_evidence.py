@@ -114,3 +114,19 @@ def test_unreachable_source_keeps_the_link_and_the_reason(project, claim, alice,
     assert source.fetch_state == "failed"
     assert "not a public address" in source.fetch_error
     assert claim.evidence.get() == link
+
+
+@pytest.mark.django_db
+def test_evidence_changes_mark_the_claim_updated(project, claim, alice):
+    from annotations.models import Claim
+    from annotations.services.evidence import evidence_link_delete
+
+    def updated():
+        return Claim.objects.get(pk=claim.pk).updated_at
+
+    before = updated()
+    link = evidence_link_create(claim=claim, user=alice, stance="supports", url="https://a.example")
+    after_create = updated()
+    assert after_create > before
+    evidence_link_delete(link=link, user=alice)
+    assert updated() > after_create

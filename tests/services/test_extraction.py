@@ -202,3 +202,58 @@ def test_enqueue_reuses_a_waiting_run(article, sent_tasks, django_capture_on_com
         again = extraction_enqueue(article=article)
     assert again == first
     assert sent_tasks == []
+
+
+@pytest.mark.django_db
+def test_article_state_follows_its_newest_run(article):
+    """An interrupted run redelivered after a newer run was queued must not
+    make the article look finished while the newer run still waits."""
+    old = article.extraction_runs.get()
+    ExtractionRun.objects.filter(pk=old.pk).update(state="running")  # its worker died
+    newer = extraction_enqueue(article=article)
+    assert newer != old
+    claims_extract(article_id=article.pk, run_id=old.pk)  # the redelivery finishes
+    article.refresh_from_db()
+    assert article.extraction_state == "queued"
+    claims_extract(article_id=article.pk, run_id=newer.pk)
+    article.refresh_from_db()
+    assert article.extraction_state == "done"
+
+
+@pytest.mark.django_db
+def test_inline_extraction_does_the_waiting_run(article):
+    from annotations.services.extraction import extraction_run_inline
+
+    waiting = article.extraction_runs.get()
+    run = extraction_run_inline(article=article)
+    assert run.pk == waiting.pk
+    assert run.state == "done"
+    # The worker's copy of the message then finds nothing to do.
+    assert claims_extract(article_id=article.pk, run_id=waiting.pk) is None
+    article.refresh_from_db()
+    assert article.extraction_state == "done"
+
+
+@pytest.mark.django_db
+def test_claims_in_a_rejected_match_survive_re_extraction(article, project, alice):
+    from annotations.models import ClaimMatch
+
+    _extract(article)
+    other = article_import_text(
+        project=project, text="Officials said 8,000 North Korean soldiers are in Kursk."
+    )
+    _extract(other)
+    left, right = sorted(
+        [
+            Claim.objects.filter(article=article).first(),
+            Claim.objects.filter(article=other).first(),
+        ],
+        key=lambda c: c.pk,
+    )
+    ClaimMatch.objects.create(left=left, right=right, score=0.5, state="rejected")
+    project.candidate_threshold = 1.0  # would remove every untouched candidate
+    project.save()
+    _extract(article)
+    _extract(other)
+    assert Claim.objects.filter(pk__in=[left.pk, right.pk]).count() == 2
+    assert ClaimMatch.objects.filter(state="rejected").count() == 1
