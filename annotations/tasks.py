@@ -5,7 +5,7 @@ one must be safe to run twice; the services make sure of that.
 """
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 
 from annotations.services.evidence import source_fetch
@@ -28,6 +28,16 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
 )
 def extract_claims(article_id: int, run_id: int | None = None) -> None:
     claims_extract(article_id=article_id, run_id=run_id)
+
+
+@worker_init.connect
+def load_the_model(**kwargs) -> None:
+    """Load the check-worthiness model in the worker's main process, before
+    the pool forks: every child then starts with it, instead of spending a
+    few seconds importing scikit-learn and reading the model on its first task."""
+    from annotations.extraction import pipeline, scoring  # noqa: F401
+
+    scoring.default_model()
 
 
 @worker_ready.connect

@@ -12,6 +12,7 @@ from annotations.models import (
     ClaimType,
     EvidenceLink,
     ExportJob,
+    ExtractionRun,
     Project,
     Source,
     Stance,
@@ -445,3 +446,23 @@ class ExportJobCreateSerializer(serializers.Serializer):
         help_text="The claim filters of `/claims/` (e.g. `state`, `updated_after`), "
         "plus `bom=1` for CSV.",
     )
+
+
+class ExtractionRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExtractionRun
+        fields = [
+            "id",
+            "article",
+            "state",
+            "extractor_version",
+            "sentences_scored",
+            "candidates_created",
+            "candidates_removed",
+            "candidates_kept",
+            "error",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -46,6 +46,7 @@ from annotations.services.evidence import (
     evidence_link_delete,
     evidence_link_update,
 )
+from annotations.services.extraction import extraction_enqueue
 
 CONFLICT = OpenApiResponse(
     description="Stale write: the object changed since `version`. The body holds the "
@@ -161,6 +162,22 @@ class ArticleViewSet(ApiView, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
             )
         body = serializers.ArticleDetailSerializer(article, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Re-run extraction",
+        description="Queues an extraction of the article (a run already waiting is reused). "
+        "Only candidates nobody has touched are replaced: accepted, dismissed and manual "
+        "claims, verdicts and evidence never change. Needs the reviewer role.",
+        request=None,
+        responses={202: serializers.ExtractionRunSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def extract(self, request, pk=None):
+        article = self.get_object()
+        run = extraction_enqueue(article=article, user=request.user)
+        return Response(
+            serializers.ExtractionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED
+        )
 
 
 @extend_schema_view(

@@ -302,3 +302,18 @@ def test_unknown_ids_and_garbage_are_404_or_400_never_500(api, alice, claim):
     assert api.get("/api/v1/claims/?cursor=garbage").status_code == 404
     assert api.get("/api/v1/claims/?q=%00").status_code == 400
     assert Claim.objects.count() == 1
+
+
+def test_rerun_extraction_through_the_api(api, alice, victor, dave, article, sent_tasks):
+    from annotations.models import ExtractionRun
+
+    url = f"/api/v1/articles/{article.pk}/extract/"
+    assert login(api, dave).post(url).status_code == 404
+    assert login(api, victor).post(url).status_code == 403
+    response = login(api, alice).post(url)
+    assert response.status_code == 202
+    run = ExtractionRun.objects.get(article=article)
+    assert response.json()["id"] == run.pk
+    assert response.json()["state"] == "queued"
+    # Asking again while it waits reuses the run.
+    assert login(api, alice).post(url).json()["id"] == run.pk
