@@ -300,6 +300,45 @@
     }
   });
 
+  // The search for evidence to link. htmx starts listening to a field it
+  // swapped in only when the swap settles (20 ms later, when the flash of the
+  // same response already shows), and its "changed" filter then takes the
+  // text in the field as searched: what was typed in between was never
+  // searched. And the response to "Link evidence" replaces the field the
+  // reviewer may be typing in, losing the text and the search waiting for
+  // its delay. So the page keeps what was typed in each search field, puts
+  // it back in the same task as the swap (before the next keystroke), and
+  // once htmx listens, searches for a field's text if the server did not
+  // render the results for it.
+  const SEARCH = '.target-search input[type="search"]';
+  const searchText = new Map(); // field id -> the text typed in it
+
+  function isSearch(el) { return Boolean(el && el.id && el.matches && el.matches(SEARCH)); }
+  function searchFields(elt) {
+    if (!elt || !elt.querySelectorAll) return [];
+    return isSearch(elt) ? [elt] : Array.from(elt.querySelectorAll(SEARCH)).filter(isSearch);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (!isSearch(event.target)) return;
+    if (event.target.value) searchText.set(event.target.id, event.target.value);
+    else searchText.delete(event.target.id);
+  });
+
+  // For a swap in or out of band alike; the caret goes to the end.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    searchFields(event.target).forEach(function (field) {
+      const typed = searchText.get(field.id);
+      if (typed !== undefined && field.value === field.defaultValue) field.value = typed;
+    });
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    searchFields(event.target).forEach(function (field) {
+      if (field.value !== field.defaultValue && field.form) field.form.requestSubmit();
+    });
+  });
+
   // A new claim's detail panel arrives out of band: select it.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     const target = event.detail.target;

@@ -183,6 +183,16 @@ def test_review_the_demo_article_end_to_end(live_server, page, docs_dir):
         }
         assert links.get(stance="context").target_article.project.slug == "demo"
 
+        # A person typing in the search box gets results too.
+        search = page.locator(f"#ev-q-{added.pk}")
+        search.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        expect(page.locator(f"#targets-{added.pk} input")).to_have_count(0)
+        page.keyboard.type("Veloria", delay=60)
+        expect(search).to_have_value("Veloria")
+        expect(page.locator(f"#targets-{added.pk} input[value^='article:']").first).to_be_visible()
+
         # Narrow screens and 200% zoom: no sideways scrolling.
         for width in (390, 700):
             page.set_viewport_size({"width": width, "height": 900})
