@@ -241,6 +241,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "state" with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStateEnum": "annotations.models.ClaimState",
+        "MatchStateEnum": "annotations.models.ClaimMatch.State",
+        "JobStateEnum": "annotations.models.ExtractionRun.State",
+        "FetchStateEnum": "annotations.models.Source.FetchState",
+    },
 }
 
 LOGGING = {
