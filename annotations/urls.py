@@ -23,4 +23,8 @@ urlpatterns = [
     path(claim + "final-verdict/", views.claim_final_verdict, name="claim_final_verdict"),
     path(claim + "evidence/", views.evidence_create, name="evidence_create"),
     path(claim + "evidence/targets/", views.evidence_targets, name="evidence_targets"),
+    path(claim + "matches/<int:match_pk>/", views.match_decide, name="match_decide"),
+    path("p/<slug:slug>/sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("p/<slug:slug>/sources/<int:pk>/retry/", views.source_retry, name="source_retry"),
+    path("p/<slug:slug>/across/", views.claims_across, name="claims_across"),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from annotations.models import (
     Article,
     Claim,
+    ClaimMatch,
     ClaimOrigin,
     EvidenceLink,
     Source,
@@ -77,6 +78,31 @@ def build_review_article(project, reviewers, *, claims=300, links=50, seed=7) ->
             link.target_claim = created[(i * 3 + 1) % len(created)]
         evidence.append(link)
     EvidenceLink.objects.bulk_create(evidence)
+    # Matches of the first claims with claims of the other articles, in every state.
+    theirs = Claim.objects.bulk_create(
+        Claim(
+            article=other,
+            start=0,
+            end=10,
+            quote=other.canonical_text[:10],
+            origin=ClaimOrigin.EXTRACTED,
+            score=0.5,
+            state="candidate",
+        )
+        for other in others
+    )
+    states = list(ClaimMatch.State)
+    ClaimMatch.objects.bulk_create(
+        ClaimMatch(
+            left_id=min(mine.pk, their.pk),
+            right_id=max(mine.pk, their.pk),
+            score=0.5,
+            number_conflict=bool(j % 2),
+            state=states[(i + j) % len(states)],
+        )
+        for i, mine in enumerate(created[: min(links, len(created))])
+        for j, their in enumerate(theirs)
+    )
     return article
 
 
@@ -84,8 +110,9 @@ def build_review_article(project, reviewers, *, claims=300, links=50, seed=7) ->
 # evidence count), their verdicts (with reviewer and label), verdict labels,
 # last extraction run.
 PAGE_QUERIES = 8
-# ... and for the selected claim: its evidence with targets.
-DETAIL_QUERIES = 1
+# ... and for the selected claim: its evidence with targets, its matches with
+# the other claims and their articles.
+DETAIL_QUERIES = 2
 
 
 @pytest.mark.django_db
@@ -115,8 +142,8 @@ def test_partials_query_count_is_fixed(client, alice, bob, project, django_asser
     claim = article.claims.filter(state="candidate").first()
     client.force_login(alice)
     # session, user, membership + project, claim, then the page's 4 and the
-    # selected claim's evidence
-    with django_assert_num_queries(9):
+    # selected claim's evidence and matches
+    with django_assert_num_queries(10):
         response = client.get(
             reverse("claim_detail", args=[project.slug, claim.pk]), HTTP_HX_REQUEST="true"
         )

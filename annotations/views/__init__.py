@@ -1,6 +1,7 @@
 """Web pages: function views that read top to bottom (find what the user may
 see, handle the form through a service, render). One module per page."""
 
+from annotations.views.across import claims_across
 from annotations.views.articles import article_import
 from annotations.views.claim_actions import (
     claim_create,
@@ -9,6 +10,7 @@ from annotations.views.claim_actions import (
     claim_final_verdict,
     claim_verdict,
     evidence_create,
+    match_decide,
 )
 from annotations.views.projects import article_list, project_detail, project_list, project_progress
 from annotations.views.review import (
@@ -19,6 +21,7 @@ from annotations.views.review import (
     claim_detail,
     evidence_targets,
 )
+from annotations.views.sources import source_detail, source_retry
 
 __all__ = [
     "article_detail",
@@ -33,9 +36,13 @@ __all__ = [
     "claim_edit",
     "claim_final_verdict",
     "claim_verdict",
+    "claims_across",
     "evidence_create",
     "evidence_targets",
+    "match_decide",
     "project_detail",
     "project_list",
     "project_progress",
+    "source_detail",
+    "source_retry",
 ]

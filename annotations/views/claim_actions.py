@@ -1,5 +1,5 @@
 """What a reviewer does to a claim from the review page: decide, edit, judge,
-add by selection, link evidence.
+add by selection, link evidence, confirm or reject its matches.
 
 Each action goes through a service. htmx gets back the partial it targeted
 and, out of band, the partials the change touched; a plain post (no
@@ -9,12 +9,13 @@ as the reviewer typed it and the reason, so nothing typed is lost.
 """
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from annotations import forms
 from annotations.extraction.spans import SpanError
-from annotations.models import Article, Claim, Role, Verdict
+from annotations.models import Article, Claim, ClaimMatch, Role, Verdict
 from annotations.services.claims import (
     ClaimRejected,
     StaleWrite,
@@ -26,6 +27,7 @@ from annotations.services.claims import (
     verdict_set,
 )
 from annotations.services.evidence import EvidenceRejected, evidence_link_create
+from annotations.services.matching import MatchDecisionRejected, match_confirm, match_reject
 from annotations.views.access import get_article, get_claim, get_project_for_user
 from annotations.views.rendering import REVIEW_TEMPLATE, render_partials
 from annotations.views.review import (
@@ -291,13 +293,51 @@ def evidence_create(request, slug, pk):
     return _answer(request, membership, claim, parts, message="Evidence linked.")
 
 
+@require_POST
+def match_decide(request, slug, pk, match_pk):
+    """Confirm a match of the claim (each claim becomes evidence for the other)
+    or reject it (never proposed again)."""
+    project, membership = get_project_for_user(request, slug, Role.REVIEWER)
+    claim = get_claim(project, pk)
+    match = get_object_or_404(
+        ClaimMatch.objects.filter(Q(left=claim) | Q(right=claim)), pk=match_pk
+    )
+    action = request.POST.get("action")
+    if action not in ("confirm", "reject"):
+        return _answer(
+            request,
+            membership,
+            claim,
+            ["matches", "flash"],
+            INVALID,
+            message="Choose confirm or reject.",
+        )
+    try:
+        if action == "confirm":
+            match_confirm(match=match, user=request.user)
+        else:
+            match_reject(match=match, user=request.user)
+    except MatchDecisionRejected as exc:
+        return _answer(request, membership, claim, ["matches", "flash"], INVALID, message=str(exc))
+    if action == "confirm":
+        # The new evidence shows in the panel and in the row's count.
+        parts = ["matches", "evidence", "claim-row", "flash"]
+        message = "Match confirmed: each claim is now evidence for the other."
+    else:
+        parts = ["matches", "flash"]
+        message = "Match rejected: it will not be proposed again."
+    return _answer(request, membership, claim, parts, message=message)
+
+
 def _answer(request, membership, claim, parts, status=200, *, message="", **extra):
     """The response to an action on ``claim``. ``extra`` may hold bound forms
     (``edit_form``, ``verdict_form``...) that replace the blank ones."""
     project = membership.project
     if not request.htmx and status < 400:
         messages.success(request, message)
-        anchor = "evidence" if parts[0] == "evidence" else "claim-detail"
+        anchor = {"evidence": "evidence", "matches": f"matches-{claim.pk}"}.get(
+            parts[0], "claim-detail"
+        )
         return redirect(review_url(project, claim, anchor))
     if "claim-list" in parts or not request.htmx:
         context = article_context(request, project, membership, claim.article)

@@ -20,6 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 STATE_ICONS = {"candidate": "?", "accepted": "●", "dismissed": "–", "orphaned": "⚠"}
 VERDICT_ICONS = {"supported": "✓", "disputed": "✗"}
 OTHER_VERDICT_ICON = "◆"
+# How evidence or a match bears on a claim; shown with its label, never alone.
+STANCE_ICONS = {"supports": "✓", "disputes": "≠", "context": "ℹ"}
+CONFLICT_ICON = "⚠"
 
 
 @dataclass(frozen=True, slots=True)

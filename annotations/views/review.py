@@ -19,10 +19,24 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import forms
-from annotations.models import Article, Claim, ClaimState, ClaimType, ExtractionRun, Role
+from annotations.models import (
+    Article,
+    Claim,
+    ClaimMatch,
+    ClaimState,
+    ClaimType,
+    ExtractionRun,
+    Role,
+)
 from annotations.services.extraction import extraction_enqueue
 from annotations.views.access import get_article, get_claim, get_project_for_user
-from annotations.views.highlighting import anchored, claim_icon, highlight, marks_for
+from annotations.views.highlighting import (
+    STANCE_ICONS,
+    anchored,
+    claim_icon,
+    highlight,
+    marks_for,
+)
 from annotations.views.rendering import REVIEW_TEMPLATE, render_partials
 
 TARGETS_SHOWN = 8
@@ -255,6 +269,7 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
         "selected": claim,
         "my_verdict": mine,
         "evidence": evidence,
+        "matches": claim_matches(claim, evidence),
         "edit_form": forms.ClaimEditForm(
             prefix="edit",
             initial={
@@ -287,6 +302,33 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
     }
     detail.update(bound_forms)
     return detail
+
+
+# Articles' texts are not needed to show a match, and can be long.
+_ARTICLE_TEXTS = ("canonical_text", "original_input")
+
+
+def claim_matches(claim, evidence) -> list[ClaimMatch]:
+    """The claim's suggested and confirmed matches in one query: suggestions
+    first (they wait for a decision), best first. Each carries ``other`` (the
+    claim in the other article) and ``link``, the evidence a confirmation
+    created, found in ``evidence`` (the claim's links, loaded already)."""
+    matches = list(
+        ClaimMatch.objects.filter(Q(left=claim) | Q(right=claim))
+        .exclude(state=ClaimMatch.State.REJECTED)
+        .select_related("left__article", "right__article", "decided_by")
+        .defer(*(f"{side}__article__{f}" for side in ("left", "right") for f in _ARTICLE_TEXTS))
+    )
+    matches.sort(key=lambda m: (m.state != ClaimMatch.State.SUGGESTED, -m.score, m.pk))
+    cited = {link.target_claim_id: link for link in evidence if link.target_claim_id}
+    first_suggested = True
+    for match in matches:
+        match.other = match.right if match.left_id == claim.pk else match.left
+        match.link = cited.get(match.other.pk)
+        match.stance_icon = STANCE_ICONS.get(match.stance, "")
+        match.first_suggested = first_suggested and match.state == ClaimMatch.State.SUGGESTED
+        first_suggested = first_suggested and not match.first_suggested
+    return matches
 
 
 def _prepare_rows(claims, text, project, can_review, first_number=1) -> None:

@@ -113,6 +113,19 @@
     });
   }
 
+  // c / v: confirm or reject the selected claim's first suggested match.
+  function matchDecide(action) {
+    withDetail(function (id) {
+      const section = document.getElementById("matches-" + id);
+      const button = section && section.querySelector('[data-first-suggested] button[value="' + action + '"]');
+      if (!button) return;
+      // A section swapped in a moment ago is wired up by htmx only when the
+      // swap settles; a quick key would post the plain form instead.
+      htmx.process(button.form);
+      button.click();
+    });
+  }
+
   function toggleShortcuts() {
     const dialog = document.getElementById("shortcuts");
     if (!dialog) return;
@@ -129,6 +142,8 @@
     d: function () { verdict("disputed"); },
     r: function () { focusIn("verdict-form-", 'textarea[name="rationale"]'); },
     e: function () { focusIn("evform-", 'input[type="url"]'); },
+    c: function () { matchDecide("confirm"); },
+    v: function () { matchDecide("reject"); },
     n: function () {
       const next = document.getElementById("next-article");
       if (next) window.location.href = next.href;
