@@ -2,8 +2,6 @@
 shared corpus are the acceptance test for cleaning."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -217,38 +215,6 @@ def test_bulk_csv_quoted_newlines_keep_line_numbers(project):
 def test_bulk_refuses_other_file_types(project):
     with pytest.raises(ImportRejected, match="unsupported bulk file type"):
         article_import_bulk(project=project, filename="batch.xlsx", data=b"PK")
-
-
-class _Page(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if self.path == "/story":
-            body = (
-                b"<html><head><title>Bridge</title></head><body><article><h1>Bridge closes</h1>"
-                b"<p>The bridge carried 20,000 cars a day before it closed, the city said.</p>"
-                b"</article></body></html>"
-            )
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-        else:
-            body = b"gone"
-            self.send_response(404)
-            self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@pytest.fixture
-def local_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from annotations.models import Source
+from annotations.models import Article, Source
 from annotations.services.claims import StaleWrite
 from annotations.services.evidence import (
     EvidenceRejected,
@@ -130,3 +130,29 @@ def test_evidence_changes_mark_the_claim_updated(project, claim, alice):
     assert after_create > before
     evidence_link_delete(link=link, user=alice)
     assert updated() > after_create
+
+
+@pytest.mark.django_db
+def test_url_source_is_snapshotted_and_an_excerpt_points_into_it(
+    project, claim, alice, settings, local_site
+):
+    settings.FACTCHECK_TRUSTED_FETCH_HOSTS = [local_site]
+    link = evidence_link_create(
+        claim=claim, user=alice, stance="supports", url=f"http://{local_site}/story"
+    )
+    source = source_fetch(source_id=link.source_id)
+    assert source.fetch_state == "fetched"
+    assert source.final_url == f"http://{local_site}/story"
+    assert "20,000 cars a day" in source.text
+    assert source.content_hash == Article.hash_text(source.text)
+    assert source.retrieved_at is not None
+    start = source.text.index("20,000 cars")
+    link = evidence_link_update(
+        link=link,
+        user=alice,
+        expected_version=1,
+        excerpt="20,000 cars",
+        excerpt_start=start,
+        excerpt_end=start + 11,
+    )
+    assert source.text[link.excerpt_start : link.excerpt_end] == link.excerpt == "20,000 cars"
