@@ -238,6 +238,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # An edit here is a change like any other: a reviewer who loaded the
+        # older version must be told, not overwritten (see StaleWrite).
+        if change and form.has_changed():
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Verdict)
 class VerdictAdmin(SimpleHistoryAdmin):

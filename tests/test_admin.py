@@ -80,3 +80,30 @@ def test_rerun_extraction_action(
     assert response.status_code == 302
     assert ExtractionRun.objects.filter(state="queued").count() == 2
     assert len(sent_tasks) == 2
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_bumps_the_claims_version(admin_client, data):
+    url = reverse("admin:annotations_claim_change", args=[data.pk])
+    form = admin_client.get(url).context["adminform"].form
+    payload = {name: form[name].value() or "" for name in form.fields}
+    payload.update(
+        {
+            "claimant": "Fire chief Tomas Berg",
+            "verdicts-TOTAL_FORMS": "1",
+            "verdicts-INITIAL_FORMS": "1",
+            "evidence-TOTAL_FORMS": "2",
+            "evidence-INITIAL_FORMS": "2",
+        }
+    )
+    # Keep the inline rows as they are.
+    response = admin_client.get(url)
+    for formset in response.context["inline_admin_formsets"]:
+        for inline_form in formset.formset.forms:
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                payload[inline_form.add_prefix(name)] = "" if value is None else value
+    response = admin_client.post(url, payload)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    data.refresh_from_db()
+    assert (data.claimant, data.version) == ("Fire chief Tomas Berg", 2)
