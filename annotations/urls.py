@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotations import views
+from annotations.views.sources import source_excerpt
 
 article = "p/<slug:slug>/articles/<int:pk>/"
 claim = "p/<slug:slug>/claims/<int:pk>/"
@@ -26,5 +27,6 @@ urlpatterns = [
     path(claim + "matches/<int:match_pk>/", views.match_decide, name="match_decide"),
     path("p/<slug:slug>/sources/<int:pk>/", views.source_detail, name="source_detail"),
     path("p/<slug:slug>/sources/<int:pk>/retry/", views.source_retry, name="source_retry"),
+    path("p/<slug:slug>/sources/<int:pk>/excerpt/", source_excerpt, name="source_excerpt"),
     path("p/<slug:slug>/across/", views.claims_across, name="claims_across"),
 ]

@@ -217,6 +217,171 @@ def test_failed_source_can_be_retried(
     assert client.post(retry).status_code == 302
 
 
+EMOJI_SNAPSHOT = "🛰️ Satellite images: the convoy reached Kursk on Friday. Others disagree."
+PASSAGE = "the convoy reached Kursk"
+
+
+@pytest.fixture
+def emoji_source(project, alice, claims):
+    """A source whose text has an emoji (two UTF-16 units, one code point)
+    before the passage, and a link without an excerpt yet."""
+    source = Source.objects.create(
+        project=project,
+        url="https://example.org/satellite",
+        title="Satellite images",
+        text=EMOJI_SNAPSHOT,
+        fetch_state=Source.FetchState.FETCHED,
+    )
+    link = evidence_link_create(claim=claims[1], user=alice, stance="disputes", url=source.url)
+    assert link.source_id == source.pk
+    return source
+
+
+def excerpt_post(client, project, source, link, *, quote, start, end, **extra):
+    url = reverse("source_excerpt", args=[project.slug, source.pk])
+    data = {"link": link.pk, "quote": quote, "start": start, "end": end}
+    data[f"version-{link.pk}"] = link.version
+    return client.post(url, data, **extra)
+
+
+@pytest.mark.django_db
+def test_reviewer_sets_an_excerpt_from_the_snapshot(client, alice, project, emoji_source):
+    link = EvidenceLink.objects.get(source=emoji_source)
+    start = EMOJI_SNAPSHOT.index(PASSAGE)  # code points: what the page's script sends
+    assert len(EMOJI_SNAPSHOT[:start].encode("utf-16-le")) // 2 == start + 1
+    page = reverse("source_detail", args=[project.slug, emoji_source.pk])
+    client.force_login(alice)
+    html = client.get(page).content.decode()
+    assert 'id="excerpt-form"' in html and "data-excerpt-text" in html
+    assert f'name="link" value="{link.pk}"' in html
+
+    response = excerpt_post(
+        client,
+        project,
+        emoji_source,
+        link,
+        quote=PASSAGE,
+        start=start,
+        end=start + len(PASSAGE),
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Excerpt saved." in html
+    assert f'<mark class="excerpt stance-disputes" data-links="{link.pk}">{PASSAGE}</mark>' in html
+    assert 'id="source-text"' in html and 'id="citing"' in html and 'hx-swap-oob="true"' in html
+    link.refresh_from_db()
+    assert (link.excerpt, link.excerpt_start, link.excerpt_end) == (
+        PASSAGE,
+        start,
+        start + len(PASSAGE),
+    )
+    assert link.version == 2
+
+    html = client.get(page).content.decode()
+    assert f'id="excerpt-{link.pk}"></span><mark class="excerpt stance-disputes"' in html
+    assert f'href="#excerpt-{link.pk}">Excerpt</a>' in html
+
+    # Without JavaScript: back to the page, at the excerpt.
+    response = excerpt_post(
+        client, project, emoji_source, link, quote="convoy", start=start + 4, end=start + 10
+    )
+    assert response.status_code == 302 and response.url == f"{page}#excerpt-{link.pk}"
+    link.refresh_from_db()
+    assert link.excerpt == "convoy"
+
+
+@pytest.mark.django_db
+def test_a_quote_that_does_not_match_is_refused(client, alice, project, emoji_source):
+    link = EvidenceLink.objects.get(source=emoji_source)
+    start = EMOJI_SNAPSHOT.index(PASSAGE)
+    client.force_login(alice)
+    response = excerpt_post(
+        client,
+        project,
+        emoji_source,
+        link,
+        quote="the convoy left Kursk",
+        start=start,
+        end=start + len(PASSAGE),
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Not saved: excerpt: the quote does not match" in html
+    # The form keeps the selection, to correct and save again.
+    assert 'value="the convoy left Kursk"' in html and f'name="start" value="{start}"' in html
+    assert "mark" not in html
+    # UTF-16 offsets (one more for the emoji) point one character off: refused too.
+    response = excerpt_post(
+        client,
+        project,
+        emoji_source,
+        link,
+        quote=PASSAGE,
+        start=start + 1,
+        end=start + 1 + len(PASSAGE),
+        **HTMX,
+    )
+    assert response.status_code == 422
+    # Without JavaScript: the page again, with the reason and the selection.
+    response = excerpt_post(
+        client, project, emoji_source, link, quote="x", start=start, end=start + 1
+    )
+    assert response.status_code == 422
+    assert "Not saved" in response.content.decode()
+    link.refresh_from_db()
+    assert (link.excerpt, link.excerpt_start, link.version) == ("", None, 1)
+
+
+@pytest.mark.django_db
+def test_a_stale_excerpt_is_refused(client, alice, bob, project, emoji_source):
+    from annotations.services.evidence import evidence_link_update
+
+    link = EvidenceLink.objects.get(source=emoji_source)
+    start = EMOJI_SNAPSHOT.index(PASSAGE)
+    evidence_link_update(link=link, user=bob, expected_version=1, note="Checked by Bob")
+    client.force_login(alice)
+    response = excerpt_post(
+        client,
+        project,
+        emoji_source,
+        link,
+        quote=PASSAGE,
+        start=start,
+        end=start + len(PASSAGE),
+        **HTMX,
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Not saved:" in html and "changed this in the meantime" in html
+    assert f'name="version-{link.pk}" value="2"' in html and f'value="{PASSAGE}"' in html
+    link.refresh_from_db()
+    assert (link.excerpt, link.version) == ("", 2)
+
+
+@pytest.mark.django_db
+def test_setting_an_excerpt_is_scoped(client, alice, victor, dave, project, source, emoji_source):
+    link = EvidenceLink.objects.get(source=emoji_source)
+    start = EMOJI_SNAPSHOT.index(PASSAGE)
+    args = {"quote": PASSAGE, "start": start, "end": start + len(PASSAGE)}
+    client.force_login(victor)
+    html = client.get(
+        reverse("source_detail", args=[project.slug, emoji_source.pk])
+    ).content.decode()
+    assert 'id="excerpt-form"' not in html and "data-excerpt-text" not in html
+    assert excerpt_post(client, project, emoji_source, link, **args).status_code == 403
+    client.force_login(dave)
+    assert excerpt_post(client, project, emoji_source, link, **args).status_code == 404
+    client.force_login(alice)
+    # A link of another source of the project, through this source's page.
+    other = EvidenceLink.objects.get(source=source)
+    assert excerpt_post(client, project, emoji_source, other, **args).status_code == 404
+    assert excerpt_post(client, project, source, link, **args).status_code == 404
+    link.refresh_from_db()
+    assert link.excerpt == ""
+
+
 # ----- claims across outlets ----------------------------------------------------
 
 

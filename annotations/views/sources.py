@@ -7,12 +7,14 @@ from itertools import pairwise
 from django.contrib import messages
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from annotations.models import Role, Source
-from annotations.services.evidence import source_refetch
+from annotations.models import EvidenceLink, Role, Source
+from annotations.services.claims import StaleWrite
+from annotations.services.evidence import EvidenceRejected, evidence_link_update, source_refetch
 from annotations.views.access import get_project_for_user
 from annotations.views.highlighting import STANCE_ICONS
 from annotations.views.rendering import render_partials
@@ -26,6 +28,10 @@ def source_detail(request, slug, pk):
     queries: the source, then its links with their claims and articles."""
     project, membership = get_project_for_user(request, slug)
     source = get_object_or_404(Source.objects.filter(project=project), pk=pk)
+    return render(request, SOURCE_TEMPLATE, source_context(project, membership, source))
+
+
+def source_context(project, membership, source, **extra) -> dict:
     links = list(
         source.evidence.select_related("claim__article")
         .defer("claim__article__canonical_text", "claim__article__original_input")
@@ -34,14 +40,85 @@ def source_detail(request, slug, pk):
     for link in links:
         link.stance_icon = STANCE_ICONS.get(link.stance, "")
         link.span = excerpt_span(source.text, link)
-    context = {
+    return {
         "project": project,
         "source": source,
         "links": links,
         "text_html": highlight_excerpts(source.text, links),
         "can_review": membership.has_role(Role.REVIEWER),
+        "excerpt": {},
+        **extra,
     }
-    return render(request, SOURCE_TEMPLATE, context)
+
+
+EXCERPT_PARTS = ["excerpt-form", "source-text", "citing"]
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def source_excerpt(request, slug, pk):
+    """Set a link's excerpt to a passage selected in the snapshot. Offsets
+    are code points (the page's script converts the browser's UTF-16 ones);
+    the service checks that the text between them is the quote."""
+    project, membership = get_project_for_user(request, slug, Role.REVIEWER)
+    source = get_object_or_404(Source.objects.filter(project=project), pk=pk)
+    link = get_object_or_404(
+        EvidenceLink.objects.filter(source=source, claim__article__project=project).select_related(
+            "claim__article__project", "source"
+        ),
+        pk=min(max(_int(request.POST.get("link")) or 0, 0), 2**31 - 1),
+    )
+    posted = {
+        "link": link.pk,
+        "quote": request.POST.get("quote", ""),
+        "start": request.POST.get("start", ""),
+        "end": request.POST.get("end", ""),
+    }
+    start, end = _int(posted["start"]), _int(posted["end"])
+    expected = _int(request.POST.get(f"version-{link.pk}")) or link.version
+    status = 200
+    try:
+        if not posted["quote"] or start is None or end is None:
+            raise EvidenceRejected("Select a passage in the snapshot first.")
+        evidence_link_update(
+            link=link,
+            user=request.user,
+            expected_version=expected,
+            excerpt=posted["quote"],
+            excerpt_start=start,
+            excerpt_end=end,
+        )
+    except EvidenceRejected as exc:
+        status, error = 422, f"Not saved: {exc}"
+    except StaleWrite as exc:
+        status, error = 409, f"Not saved: {exc} Check the excerpt below and save again."
+    if status == 200:
+        message = "Excerpt saved."
+        if request.htmx:
+            context = source_context(project, membership, source, flash=message)
+            return render_partials(request, EXCERPT_PARTS, context, template=SOURCE_TEMPLATE)
+        messages.success(request, message)
+        return redirect(f"{source_url(project, source)}#excerpt-{link.pk}")
+    context = source_context(
+        project, membership, source, excerpt=posted, flash=error, flash_error=True
+    )
+    if request.htmx:
+        # A refused form keeps the selection; a stale one also shows the newer
+        # excerpts (and versions) to save over.
+        parts = EXCERPT_PARTS if status == 409 else EXCERPT_PARTS[:1]
+        return render_partials(request, parts, context, status=status, template=SOURCE_TEMPLATE)
+    return render(request, SOURCE_TEMPLATE, context, status=status)
+
+
+def source_url(project, source) -> str:
+    return reverse("source_detail", args=[project.slug, source.pk])
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_POST

@@ -191,24 +191,7 @@
   // text, which is exactly the article's canonical text: the badges hold no
   // text. The server converts them to code points and checks the quote.
   function selectionInText() {
-    const box = document.getElementById("article-text");
-    const selection = window.getSelection();
-    if (!box || !selection || !selection.rangeCount || selection.isCollapsed) return null;
-    const range = selection.getRangeAt(0);
-    if (!box.contains(range.startContainer) || !box.contains(range.endContainer)) return null;
-    function upTo(node, offset) {
-      const r = document.createRange();
-      r.setStart(box, 0);
-      r.setEnd(node, offset);
-      return r.toString().length;
-    }
-    const text = box.textContent;
-    let start = upTo(range.startContainer, range.startOffset);
-    let end = upTo(range.endContainer, range.endOffset);
-    while (start < end && /\s/.test(text[start])) start++;
-    while (end > start && /\s/.test(text[end - 1])) end--;
-    if (start >= end) return null;
-    return { start: start, end: end, quote: text.slice(start, end) };
+    return window.factcheck.selectionIn(document.getElementById("article-text"));
   }
 
   function offerClaim(span) {
