@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from annotations.extraction import bulk, cleaning
 from annotations.extraction.cleaning import CleanedArticle, CleaningError
-from annotations.fetching import FetchError, fetch_url
+from annotations.fetching import FetchError, FetchResult, fetch_url
 from annotations.models import Article, ImportSource, InputFormat, Project
 from annotations.services.extraction import extraction_enqueue
 
@@ -163,24 +163,12 @@ def article_import_url(
     if existing:
         raise _duplicate(existing, "this URL")
     try:
-        page = fetch_url(
-            url,
-            timeout=settings.FACTCHECK_FETCH_TIMEOUT,
-            max_bytes=settings.FACTCHECK_FETCH_MAX_BYTES,
-            trusted_hosts=settings.FACTCHECK_TRUSTED_FETCH_HOSTS,
-        )
+        page, raw, cleaned = fetch_page(url)
     except FetchError as exc:
         raise ImportRejected(f"could not fetch {url}: {exc}") from None
-    try:
-        raw = page.body.decode(page.charset) if page.charset else cleaning.decode_bytes(page.body)
-    except (LookupError, UnicodeDecodeError, CleaningError):
-        raise ImportRejected(f"{url}: the page is not readable text") from None
-    if "html" in page.content_type:
-        cleaned = _clean(cleaning.clean_html, raw, url=page.final_url, name=url)
-        input_format = InputFormat.HTML
-    else:
-        cleaned = _clean(cleaning.clean_plain_text, raw, name=url)
-        input_format = InputFormat.TEXT
+    except CleaningError as exc:
+        raise ImportRejected(f"{url}: {exc}") from None
+    input_format = InputFormat.HTML if "html" in page.content_type else InputFormat.TEXT
     return _article_store(
         project=project,
         cleaned=cleaned,
@@ -190,6 +178,25 @@ def article_import_url(
         import_source=import_source,
         user=user,
     )
+
+
+def fetch_page(url: str) -> tuple[FetchResult, str, CleanedArticle]:
+    """Fetch a page with the configured limits and clean it: the page, its
+    decoded text and the cleaned article. Used by URL import and by source
+    snapshots. Raises FetchError, or CleaningError for unreadable text."""
+    page = fetch_url(
+        url,
+        timeout=settings.FACTCHECK_FETCH_TIMEOUT,
+        max_bytes=settings.FACTCHECK_FETCH_MAX_BYTES,
+        trusted_hosts=settings.FACTCHECK_TRUSTED_FETCH_HOSTS,
+    )
+    try:
+        raw = page.body.decode(page.charset) if page.charset else cleaning.decode_bytes(page.body)
+    except (LookupError, UnicodeDecodeError):
+        raise CleaningError("the page is not readable text") from None
+    if "html" in page.content_type:
+        return page, raw, cleaning.clean_html(raw, url=page.final_url)
+    return page, raw, cleaning.clean_plain_text(raw)
 
 
 def article_import_bulk(

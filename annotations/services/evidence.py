@@ -8,17 +8,16 @@ a reviewer added is lost to a dead page.
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotations.extraction import cleaning
 from annotations.extraction.cleaning import CleaningError
 from annotations.extraction.spans import SpanError, make_span
-from annotations.fetching import FetchError, fetch_url
+from annotations.fetching import FetchError
 from annotations.models import Article, Claim, EvidenceLink, Role, Source, Stance
+from annotations.services.articles import fetch_page
 from annotations.services.claims import StaleWrite, require_role
 
 logger = logging.getLogger(__name__)
@@ -65,18 +64,8 @@ def source_fetch(*, source_id: int) -> Source | None:
     if source is None:
         return None
     try:
-        page = fetch_url(
-            source.url,
-            timeout=settings.FACTCHECK_FETCH_TIMEOUT,
-            max_bytes=settings.FACTCHECK_FETCH_MAX_BYTES,
-            trusted_hosts=settings.FACTCHECK_TRUSTED_FETCH_HOSTS,
-        )
-        raw = page.body.decode(page.charset) if page.charset else cleaning.decode_bytes(page.body)
-        if "html" in page.content_type:
-            snapshot = cleaning.clean_html(raw, url=page.final_url)
-        else:
-            snapshot = cleaning.clean_plain_text(raw)
-    except (FetchError, CleaningError, LookupError, UnicodeDecodeError) as exc:
+        page, _raw, snapshot = fetch_page(source.url)
+    except (FetchError, CleaningError) as exc:
         logger.info("source %s (%s) could not be fetched: %s", source.pk, source.url, exc)
         Source.objects.filter(pk=source.pk).update(
             fetch_state=Source.FetchState.FAILED,
