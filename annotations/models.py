@@ -595,6 +595,8 @@ class ExportJob(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        # Done, and its file deleted after FACTCHECK_EXPORT_RETENTION_DAYS.
+        EXPIRED = "expired", "Expired"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
@@ -615,7 +617,7 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(state__in=["queued", "running", "done", "failed"]),
+                condition=Q(state__in=["queued", "running", "done", "failed", "expired"]),
                 name="exportjob_state_valid",
             ),
         ]

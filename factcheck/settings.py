@@ -186,6 +186,10 @@ FACTCHECK_TRUSTED_FETCH_HOSTS = env_list("FACTCHECK_TRUSTED_FETCH_HOSTS", [])
 FACTCHECK_FETCH_TIMEOUT = env_int("FACTCHECK_FETCH_TIMEOUT", 10, minimum=1)
 FACTCHECK_FETCH_MAX_BYTES = env_int("FACTCHECK_FETCH_MAX_BYTES", 5_000_000, minimum=1)
 
+# Background exports: a finished file is deleted this many days after it was
+# written (by the worker after each export, and by `manage.py expire_exports`).
+FACTCHECK_EXPORT_RETENTION_DAYS = env_int("FACTCHECK_EXPORT_RETENTION_DAYS", 7, minimum=1)
+
 # Celery: CELERY_BROKER_URL, or kombu's filesystem transport in the data folder.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if CELERY_BROKER_URL:

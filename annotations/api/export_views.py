@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -24,6 +24,12 @@ from annotations.services.exports import export_job_create, export_job_file
 FORMAT_PATTERN = "|".join(exports.FORMATS)
 WATERMARK_HEADER = "X-Export-Watermark"
 NOT_EXPORT_PARAMS = {"bom", "after", "page", "page_size", "format"}
+
+
+class ExportExpired(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This export expired and its file was deleted; start a new export."
+    default_code = "expired"
 
 
 class AnyAcceptMixin:
@@ -221,11 +227,14 @@ class ExportJobViewSet(
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
             404: OpenApiResponse(description="Not finished, or not yours to see."),
+            410: OpenApiResponse(description="Expired: the file was deleted."),
         },
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer])
     def download(self, request, uuid=None):
         job = self.get_object()
+        if job.state == ExportJob.State.EXPIRED:
+            raise ExportExpired()
         path = export_job_file(job)
         if path is None:
             raise NotFound("This export is not ready (or its file is gone).")

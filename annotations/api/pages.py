@@ -1,6 +1,7 @@
 """Web pages of the API side: the profile page with personal API tokens, and
 export downloads (streamed, or as a background job with its progress)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseBadRequest
@@ -88,6 +89,14 @@ def export_job_start(request, slug):
     return redirect("export_job", uuid=job.uuid)
 
 
+def _job_context(job: ExportJob) -> dict:
+    return {
+        "job": job,
+        "project": job.project,
+        "retention_days": settings.FACTCHECK_EXPORT_RETENTION_DAYS,
+    }
+
+
 def _job_for(request, uuid) -> ExportJob:
     return get_object_or_404(
         ExportJob.objects.select_related("project"),
@@ -103,12 +112,14 @@ def export_job(request, uuid):
     template = "api/export_job.html"
     if request.htmx:
         template += "#job-status"
-    return render(request, template, {"job": job, "project": job.project})
+    return render(request, template, _job_context(job))
 
 
 @require_GET
 def export_job_download(request, uuid):
     job = _job_for(request, uuid)
+    if job.state == ExportJob.State.EXPIRED:
+        return render(request, "api/export_job.html", _job_context(job), status=410)
     path = export_job_file(job)
     if path is None:
         raise Http404("This export is not ready.")

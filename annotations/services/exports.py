@@ -8,6 +8,7 @@ temporary file renamed into place only when complete.
 
 import dataclasses
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from annotations.exports.claimreview import reviewed_only
 from annotations.exports.records import ExportScope, claims_for_export
 from annotations.models import ExportJob, Project, Role
 from annotations.services.claims import require_role
+
+logger = logging.getLogger(__name__)
 
 
 class ExportRejected(Exception):
@@ -92,7 +95,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                 fh.write(chunk)
         partial.replace(final)
     except Exception as exc:
-        logging.getLogger(__name__).exception("export job %s failed", job.pk)
+        logger.exception("export job %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -106,7 +109,39 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             finished_at=timezone.now(),
         )
     job.refresh_from_db()
+    try:  # housekeeping: a failure here must not fail the export
+        export_jobs_expire()
+    except Exception:
+        logger.exception("deleting expired export files failed")
     return job
+
+
+def export_jobs_expire(*, now: datetime | None = None) -> int:
+    """Delete the files of exports finished more than
+    ``FACTCHECK_EXPORT_RETENTION_DAYS`` ago; their jobs stay, marked expired,
+    so a download link answers "expired" instead of "not found". Files no job
+    still owns (a deleted project's, a crashed worker's ``.part``) go too
+    once that old. Returns the number of jobs expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.FACTCHECK_EXPORT_RETENTION_DAYS)
+    old = ExportJob.objects.filter(state=ExportJob.State.DONE, finished_at__lt=cutoff)
+    folder = export_dir()
+    expired = 0
+    for pk, file_path in old.values_list("pk", "file_path").iterator():
+        if file_path:
+            (folder / Path(file_path).name).unlink(missing_ok=True)
+        expired += ExportJob.objects.filter(pk=pk, state=ExportJob.State.DONE).update(
+            state=ExportJob.State.EXPIRED, file_path=""
+        )
+    kept = set(
+        ExportJob.objects.filter(state=ExportJob.State.DONE).values_list("file_path", flat=True)
+    )
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in kept and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+    if expired:
+        logger.info("expired %d export(s) finished before %s", expired, cutoff.isoformat())
+    return expired
 
 
 def export_job_file(job: ExportJob) -> Path | None:

@@ -187,3 +187,54 @@ def test_admin_export_action(client, reviewed_claim, project):
         )
         assert response.status_code == 200
         assert marker in b"".join(response.streaming_content)
+
+
+def test_old_export_files_expire(api, client, alice, project, reviewed_claim, settings, tmp_path):
+    import os
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from annotations.services import exports as export_services
+
+    settings.DATA_DIR = tmp_path
+    settings.FACTCHECK_EXPORT_RETENTION_DAYS = 7
+    old = export_services.export_job_create(project=project, user=alice, format="jsonl")
+    recent = export_services.export_job_create(project=project, user=alice, format="csv")
+    export_job_run(job_id=old.pk)
+    export_job_run(job_id=recent.pk)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    old_file = export_services.export_job_file(old)
+    eight_days_ago = timezone.now() - timedelta(days=8)
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=eight_days_ago)
+    os.utime(old_file, (eight_days_ago.timestamp(), eight_days_ago.timestamp()))
+    folder = export_services.export_dir()
+    stray = folder / "left-by-a-crash.jsonl.part"
+    stray.write_bytes(b"{}")
+    os.utime(stray, (eight_days_ago.timestamp(), eight_days_ago.timestamp()))
+    fresh_stray = folder / "being-written.jsonl.part"
+    fresh_stray.write_bytes(b"{}")
+
+    assert export_services.export_jobs_expire() == 1
+    old.refresh_from_db()
+    assert old.state == "expired" and old.file_path == ""
+    assert not old_file.exists() and not stray.exists()
+    assert fresh_stray.exists()
+    assert export_services.export_job_file(recent) is not None  # still within retention
+    assert export_services.export_jobs_expire() == 0  # nothing left to do
+
+    login(api, alice)
+    gone = api.get(f"/api/v1/exports/{old.uuid}/download/")
+    assert gone.status_code == 410 and "expired" in gone.json()["detail"]
+    assert api.get(f"/api/v1/exports/{old.uuid}/").json()["state"] == "expired"
+    client.force_login(alice)
+    page = client.get(f"/exports/{old.uuid}/download/")
+    assert page.status_code == 410 and "kept 7 days" in page.content.decode()
+
+    ExportJob.objects.filter(pk=recent.pk).update(finished_at=eight_days_ago)
+    out = io.StringIO()
+    call_command("expire_exports", stdout=out)
+    assert "1 export(s) older than 7 day(s) expired" in out.getvalue()
+    assert ExportJob.objects.filter(state="expired").count() == 2
