@@ -11,8 +11,9 @@ from annotations.services.articles import ImportRejected
 from annotations.services.claims import ClaimRejected, StaleWrite
 from annotations.services.evidence import EvidenceRejected
 from annotations.services.exports import ExportRejected
+from annotations.services.matching import MatchDecisionRejected
 
-REJECTIONS = (ClaimRejected, EvidenceRejected, ExportRejected)
+REJECTIONS = (ClaimRejected, EvidenceRejected, ExportRejected, MatchDecisionRejected)
 
 
 def api_exception_handler(exc, context):

@@ -396,6 +396,15 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MatchConfirmSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(
+        choices=Stance.choices,
+        required=False,
+        allow_null=True,
+        help_text="The stance of the two evidence links; the match's own when left out.",
+    )
+
+
 class ExportJobSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     percent = serializers.SerializerMethodField()

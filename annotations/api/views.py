@@ -47,6 +47,7 @@ from annotations.services.evidence import (
     evidence_link_update,
 )
 from annotations.services.extraction import extraction_enqueue
+from annotations.services.matching import match_confirm, match_reject
 
 CONFLICT = OpenApiResponse(
     description="Stale write: the object changed since `version`. The body holds the "
@@ -464,6 +465,39 @@ class MatchViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
         return self.scoped(ClaimMatch.objects, "left__article__project").select_related(
             "decided_by"
         )
+
+    @extend_schema(
+        summary="Confirm a match",
+        description="The two claims are the same: each becomes evidence for the other, "
+        "with the match's stance (`disputes` when the figures differ) unless `stance` says "
+        "otherwise. Confirming again changes nothing. Needs the reviewer role.",
+        request=serializers.MatchConfirmSerializer,
+        responses={200: serializers.MatchSerializer, 400: BAD_REQUEST},
+        examples=[OpenApiExample("Keep the match's stance", request_only=True, value={})],
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        match = self.get_object()
+        data = _valid(serializers.MatchConfirmSerializer, request)
+        match = match_confirm(match=match, user=request.user, stance=data.get("stance"))
+        return Response(self._show(match))
+
+    @extend_schema(
+        summary="Reject a match",
+        description="The two claims are not the same; the matcher never proposes the pair "
+        "again. A confirmed match is a 400: remove its evidence links instead. Needs the "
+        "reviewer role.",
+        request=None,
+        responses={200: serializers.MatchSerializer, 400: BAD_REQUEST},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        match = match_reject(match=self.get_object(), user=request.user)
+        return Response(self._show(match))
+
+    def _show(self, match):
+        match = self.get_queryset().get(pk=match.pk)
+        return serializers.MatchSerializer(match, context=self.get_serializer_context()).data
 
 
 def _valid(serializer_class, request) -> dict:

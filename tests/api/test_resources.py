@@ -74,6 +74,8 @@ def test_another_projects_objects_are_404_for_every_endpoint(api, dave, reviewed
     )
     assert api.patch(urls["verdict"], {"version": 1, "verdict": "disputed"}).status_code == 404
     assert api.delete(urls["verdict"]).status_code == 404
+    assert api.post(urls["match"] + "confirm/", {}).status_code == 404
+    assert api.post(urls["match"] + "reject/", {}).status_code == 404
     assert api.patch(urls["evidence"], {"version": 1, "note": "x"}).status_code == 404
     assert api.delete(urls["evidence"]).status_code == 404
     slug = reviewed_claim.article.project.slug
@@ -114,8 +116,36 @@ def test_viewer_cannot_write(api, victor, reviewed_claim):
         "/api/v1/articles/", {"project": "desk", "text": "A new article about something."}
     )
     assert response.status_code == 403
+    match = _match(claim)
+    assert api.post(f"/api/v1/matches/{match.pk}/confirm/", {}).status_code == 403
+    assert api.post(f"/api/v1/matches/{match.pk}/reject/", {}).status_code == 403
     # ...but may export.
     assert api.get("/api/v1/projects/desk/export/jsonl/").status_code == 200
+
+
+def test_a_reviewer_confirms_or_rejects_a_match(api, alice, reviewed_claim):
+    match = _match(reviewed_claim)
+    login(api, alice)
+    url = f"/api/v1/matches/{match.pk}/"
+    response = api.post(url + "confirm/", {"stance": "nonsense"})
+    assert response.status_code == 400 and "stance" in response.data
+    response = api.post(url + "confirm/", {"stance": "disputes"})
+    assert response.status_code == 200, response.data
+    assert response.data["state"] == "confirmed" and response.data["decided_by"] == "alice"
+    links = EvidenceLink.objects.filter(target_claim__in=[match.left, match.right])
+    assert sorted(links.values_list("stance", flat=True)) == ["disputes", "disputes"]
+    assert api.post(url + "confirm/", {}).status_code == 200  # again: nothing new
+    assert links.count() == 2
+    response = api.post(url + "reject/")
+    assert response.status_code == 400 and "confirmed" in response.data["detail"]
+
+    other = _match(reviewed_claim)
+    response = api.post(f"/api/v1/matches/{other.pk}/reject/")
+    assert response.status_code == 200 and response.data["state"] == "rejected"
+    pair = EvidenceLink.objects.filter(claim=other.left, target_claim=other.right).union(
+        EvidenceLink.objects.filter(claim=other.right, target_claim=other.left)
+    )
+    assert not pair.exists()
 
 
 def test_reviewer_writes_and_only_an_editor_sets_the_final_verdict(api, alice, carol, claim):
