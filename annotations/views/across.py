@@ -58,7 +58,10 @@ class Group:
 def claims_across(request, slug):
     project, membership = get_project_for_user(request, slug)
     only_disputed = request.GET.get("disagree") == "on"
-    groups = match_groups(project)
+    # Suggested matches chain: A~B and B~C put A and C in one group though
+    # nobody said they are the same. Reviewers can look at what was confirmed.
+    only_confirmed = request.GET.get("confirmed") == "on"
+    groups = match_groups(project, confirmed_only=only_confirmed)
     if only_disputed:
         groups = [group for group in groups if group.disagrees]
     page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
@@ -69,30 +72,31 @@ def claims_across(request, slug):
         "page": page,
         "group_total": len(groups),
         "only_disputed": only_disputed,
+        "only_confirmed": only_confirmed,
         "conflict_icon": CONFLICT_ICON,
     }
     return render(request, "annotations/claims_across.html", context)
 
 
-def match_groups(project) -> list[Group]:
+def match_groups(project, *, confirmed_only: bool = False) -> list[Group]:
     """The connected components, most outlets first (one query)."""
-    rows = (
-        ClaimMatch.objects.filter(left__article__project=project)
-        .exclude(state=ClaimMatch.State.REJECTED)
-        .order_by()
-        .values_list(
-            "left_id",
-            "right_id",
-            "stance",
-            "number_conflict",
-            "state",
-            "left__article_id",
-            "left__article__outlet",
-            "left__article__title",
-            "right__article_id",
-            "right__article__outlet",
-            "right__article__title",
-        )
+    matches = ClaimMatch.objects.filter(left__article__project=project)
+    if confirmed_only:
+        matches = matches.filter(state=ClaimMatch.State.CONFIRMED)
+    else:
+        matches = matches.exclude(state=ClaimMatch.State.REJECTED)
+    rows = matches.order_by().values_list(
+        "left_id",
+        "right_id",
+        "stance",
+        "number_conflict",
+        "state",
+        "left__article_id",
+        "left__article__outlet",
+        "left__article__title",
+        "right__article_id",
+        "right__article__outlet",
+        "right__article__title",
     )
     parent: dict[int, int] = {}
 
