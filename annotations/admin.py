@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.models import (
+    ROLE_RANK,
     Article,
     Claim,
     ClaimMatch,
@@ -9,50 +12,115 @@ from annotations.models import (
     ExtractionRun,
     Membership,
     Project,
+    Role,
     Source,
     Verdict,
     VerdictLabel,
 )
 from annotations.services.extraction import extraction_enqueue
 
+# How each model reaches its project: the admin of a staff member who is not
+# a superuser shows, and lets them pick, only what belongs to the projects
+# they manage.
+PROJECT_PATHS = {
+    Project: "pk",
+    Membership: "project",
+    VerdictLabel: "project",
+    Article: "project",
+    Source: "project",
+    Claim: "article__project",
+    ExtractionRun: "article__project",
+    Verdict: "claim__article__project",
+    EvidenceLink: "claim__article__project",
+    ClaimMatch: "left__article__project",
+}
 
-class MembershipInline(admin.TabularInline):
+
+def managed_projects(user, role: str = Role.EDITOR):
+    """The projects where ``user`` has ``role`` or a higher one."""
+    roles = [r for r in Role if ROLE_RANK[r] >= ROLE_RANK[Role(role)]]
+    return Project.objects.filter(memberships__user=user, memberships__role__in=roles)
+
+
+class ProjectScoped:
+    """For staff who are not superusers: the lists, the change pages and
+    every choice of a related object (raw id fields included) are limited to
+    the projects where they are editors (``project_role``: admins for the
+    projects themselves, their members and verdicts). Another project's
+    object reads as not found. Superusers see everything."""
+
+    project_role = Role.EDITOR
+
+    def _scoped(self, request, queryset, model=None):
+        if request.user.is_superuser:
+            return queryset
+        path = PROJECT_PATHS[model or queryset.model]
+        allowed = managed_projects(request.user, self.project_role)
+        return queryset.filter(**{f"{path}__in": allowed.values("pk")})
+
+    def get_queryset(self, request):
+        return self._scoped(request, super().get_queryset(request))
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history falls back to the history rows of an object
+        # the queryset does not show: check it first.
+        if not request.user.is_superuser and self.get_object(request, unquote(object_id)) is None:
+            raise Http404("No such object among your projects.")
+        return super().history_view(request, object_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related in PROJECT_PATHS and "queryset" not in kwargs:
+            kwargs["queryset"] = self._scoped(request, related._default_manager.all(), related)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(ProjectScoped, admin.TabularInline):
+    project_role = Role.ADMIN
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
-class VerdictLabelInline(admin.TabularInline):
+class VerdictLabelInline(ProjectScoped, admin.TabularInline):
+    project_role = Role.ADMIN
     model = VerdictLabel
     extra = 0
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectScoped, admin.ModelAdmin):
+    project_role = Role.ADMIN
     list_display = ["name", "slug", "candidate_threshold", "created_at"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, VerdictLabelInline]
 
+    def has_add_permission(self, request):
+        # A project someone else could not see would be lost: superusers create them.
+        return request.user.is_superuser
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ProjectScoped, admin.ModelAdmin):
+    project_role = Role.ADMIN
     list_display = ["user", "project", "role", "created_at"]
-    list_filter = ["role", "project"]
+    list_filter = ["role", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "user__email", "project__name"]
     list_select_related = ["user", "project"]
     autocomplete_fields = ["user", "project"]
 
 
 @admin.register(VerdictLabel)
-class VerdictLabelAdmin(admin.ModelAdmin):
+class VerdictLabelAdmin(ProjectScoped, admin.ModelAdmin):
+    project_role = Role.ADMIN
     list_display = ["name", "slug", "project", "rating", "position"]
-    list_filter = ["project"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug"]
     list_select_related = ["project"]
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(ProjectScoped, admin.TabularInline):
     model = Claim
     extra = 0
     fields = ["start", "end", "quote", "state", "origin", "claim_type", "claimant", "score"]
@@ -65,7 +133,7 @@ class ClaimInline(admin.TabularInline):
         return False
 
 
-class ExtractionRunInline(admin.TabularInline):
+class ExtractionRunInline(ProjectScoped, admin.TabularInline):
     model = ExtractionRun
     extra = 0
     fields = [
@@ -94,7 +162,7 @@ def rerun_extraction(modeladmin, request, queryset):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ProjectScoped, admin.ModelAdmin):
     list_display = [
         "title",
         "outlet",
@@ -103,7 +171,13 @@ class ArticleAdmin(admin.ModelAdmin):
         "extraction_state",
         "created_at",
     ]
-    list_filter = ["project", "extraction_state", "import_source", "input_format", "outlet"]
+    list_filter = [
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "extraction_state",
+        "import_source",
+        "input_format",
+        "outlet",
+    ]
     search_fields = ["title", "outlet", "author", "url", "canonical_text"]
     date_hierarchy = "published_date"
     list_select_related = ["project"]
@@ -149,7 +223,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return False
 
 
-class VerdictInline(admin.TabularInline):
+class VerdictInline(ProjectScoped, admin.TabularInline):
     model = Verdict
     extra = 0
     fields = ["reviewer", "label", "rationale", "updated_at"]
@@ -157,7 +231,7 @@ class VerdictInline(admin.TabularInline):
     autocomplete_fields = ["reviewer"]
 
 
-class EvidenceInline(admin.StackedInline):
+class EvidenceInline(ProjectScoped, admin.StackedInline):
     model = EvidenceLink
     fk_name = "claim"
     extra = 0
@@ -195,7 +269,7 @@ def export_claims_csv(modeladmin, request, queryset):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ProjectScoped, SimpleHistoryAdmin):
     list_display = [
         "short_quote",
         "article",
@@ -207,7 +281,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "final_verdict",
         "updated_at",
     ]
-    list_filter = ["state", "origin", "claim_type", "article__project", "final_verdict__slug"]
+    list_filter = [
+        "state",
+        "origin",
+        "claim_type",
+        ("article__project", admin.RelatedOnlyFieldListFilter),
+        "final_verdict__slug",
+    ]
     search_fields = ["quote", "normalized_text", "claimant", "article__title"]
     list_select_related = ["article", "final_verdict"]
     readonly_fields = [
@@ -247,34 +327,34 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(SimpleHistoryAdmin):
+class VerdictAdmin(ProjectScoped, SimpleHistoryAdmin):
     list_display = ["claim", "reviewer", "label", "updated_at"]
-    list_filter = ["label__slug", "claim__article__project"]
+    list_filter = ["label__slug", ("claim__article__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["rationale", "claim__quote", "reviewer__username"]
     list_select_related = ["claim", "reviewer", "label"]
     raw_id_fields = ["claim"]
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ProjectScoped, admin.ModelAdmin):
     list_display = ["url", "title", "publisher", "fetch_state", "retrieved_at", "project"]
-    list_filter = ["fetch_state", "project"]
+    list_filter = ["fetch_state", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["url", "final_url", "title", "publisher", "text"]
     list_select_related = ["project"]
     readonly_fields = ["uuid", "content_hash", "retrieved_at", "created_at", "updated_at"]
 
 
 @admin.register(EvidenceLink)
-class EvidenceLinkAdmin(SimpleHistoryAdmin):
+class EvidenceLinkAdmin(ProjectScoped, SimpleHistoryAdmin):
     list_display = ["claim", "stance", "target_label", "created_by", "created_at"]
-    list_filter = ["stance", "claim__article__project"]
+    list_filter = ["stance", ("claim__article__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["note", "excerpt", "claim__quote", "source__url"]
     list_select_related = ["claim", "source", "target_article", "target_claim", "created_by"]
     raw_id_fields = ["claim", "source", "target_article", "target_claim"]
 
 
 @admin.register(ClaimMatch)
-class ClaimMatchAdmin(admin.ModelAdmin):
+class ClaimMatchAdmin(ProjectScoped, admin.ModelAdmin):
     list_display = ["left", "right", "score", "stance", "number_conflict", "state", "decided_by"]
     list_filter = ["state", "stance", "number_conflict"]
     search_fields = ["left__quote", "right__quote"]
@@ -283,7 +363,7 @@ class ClaimMatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtractionRun)
-class ExtractionRunAdmin(admin.ModelAdmin):
+class ExtractionRunAdmin(ProjectScoped, admin.ModelAdmin):
     list_display = [
         "article",
         "state",
@@ -295,7 +375,11 @@ class ExtractionRunAdmin(admin.ModelAdmin):
         "queued_at",
         "duration",
     ]
-    list_filter = ["state", "extractor_version", "article__project"]
+    list_filter = [
+        "state",
+        "extractor_version",
+        ("article__project", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["article__title", "error"]
     list_select_related = ["article"]
     readonly_fields = [f.name for f in ExtractionRun._meta.fields]

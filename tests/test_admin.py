@@ -107,3 +107,66 @@ def test_an_admin_edit_bumps_the_claims_version(admin_client, data):
     assert response.status_code == 302, response.context and response.context["errors"]
     data.refresh_from_db()
     assert (data.claimant, data.version) == ("Fire chief Tomas Berg", 2)
+
+
+@pytest.fixture
+def staff_editor(client, carol):
+    """carol, an editor of the desk, with the admin rights load_demo gives editors."""
+    from django.contrib.auth.models import Permission
+
+    carol.is_staff = True
+    carol.save()
+    carol.user_permissions.set(Permission.objects.filter(content_type__app_label="annotations"))
+    client.force_login(carol)
+    return client
+
+
+@pytest.mark.django_db
+def test_staff_see_only_the_projects_they_edit(staff_editor, data, dave):
+    elsewhere = dave.memberships.get().project
+    theirs = ClaimFactory(article=ArticleFactory(project=elsewhere, title="Not yours"))
+    client = staff_editor
+
+    for model, mine, other in [
+        ("article", data.article, theirs.article),
+        ("claim", data, theirs),
+    ]:
+        listing = client.get(reverse(f"admin:annotations_{model}_changelist"))
+        shown = set(listing.context["cl"].result_list)
+        assert mine in shown and other not in shown, model
+        assert "Elsewhere" not in listing.content.decode()  # not even as a filter
+        own_page = client.get(reverse(f"admin:annotations_{model}_change", args=[mine.pk]))
+        assert own_page.status_code == 200
+        their_page = client.get(reverse(f"admin:annotations_{model}_change", args=[other.pk]))
+        assert their_page.status_code == 302  # the admin's "does not exist"
+        history = reverse(f"admin:annotations_{model}_history", args=[other.pk])
+        assert client.get(history).status_code == 404
+
+    # Projects, their members and verdicts are for the project's admins.
+    projects = client.get(reverse("admin:annotations_project_changelist"))
+    assert list(projects.context["cl"].result_list) == []
+    assert client.get(reverse("admin:annotations_project_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_cannot_point_at_another_projects_objects(staff_editor, data, dave):
+    elsewhere = dave.memberships.get().project
+    theirs = ClaimFactory(article=ArticleFactory(project=elsewhere))
+    link = data.evidence.get(target_claim__isnull=False)
+    url = reverse("admin:annotations_evidencelink_change", args=[link.pk])
+    form = staff_editor.get(url).context["adminform"].form
+    payload = {name: form[name].value() or "" for name in form.fields}
+    payload["target_claim"] = theirs.pk
+    response = staff_editor.post(url, payload)
+    assert response.status_code == 200
+    assert "target_claim" in response.context["adminform"].form.errors
+    link.refresh_from_db()
+    assert link.target_claim_id != theirs.pk
+
+
+@pytest.mark.django_db
+def test_superusers_see_every_project(admin_client, data, dave):
+    elsewhere = dave.memberships.get().project
+    theirs = ClaimFactory(article=ArticleFactory(project=elsewhere))
+    listing = admin_client.get(reverse("admin:annotations_claim_changelist"))
+    assert {data, theirs} <= set(listing.context["cl"].result_list)
