@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotations import views
+from annotations.views.agreement import project_agreement
 from annotations.views.sources import source_excerpt
 
 article = "p/<slug:slug>/articles/<int:pk>/"
@@ -29,4 +30,5 @@ urlpatterns = [
     path("p/<slug:slug>/sources/<int:pk>/retry/", views.source_retry, name="source_retry"),
     path("p/<slug:slug>/sources/<int:pk>/excerpt/", source_excerpt, name="source_excerpt"),
     path("p/<slug:slug>/across/", views.claims_across, name="claims_across"),
+    path("p/<slug:slug>/agreement/", project_agreement, name="project_agreement"),
 ]

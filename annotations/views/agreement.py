@@ -1,0 +1,73 @@
+"""Reviewer agreement: how far the reviewers' verdicts agree (Krippendorff's
+alpha, Cohen's kappa per pair) and the claims they disagree on, which an
+editor settles with a final verdict on the review page.
+
+Reads a fixed number of queries whatever the project's size: the verdicts of
+claims judged twice or more as bare ids, the names of their reviewers and
+labels, and one page of disagreements with their verdicts.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotations.agreement import RELIABLE, TENTATIVE, agreement
+from annotations.models import Claim, Verdict
+from annotations.views.access import get_project_for_user
+
+DISAGREEMENTS_PER_PAGE = 25
+
+
+@require_GET
+def project_agreement(request, slug):
+    project, membership = get_project_for_user(request, slug)
+    verdicts = Verdict.objects.filter(claim__article__project=project).order_by()
+    several = verdicts.values("claim_id").annotate(n=Count("pk")).filter(n__gte=2)
+    rows = verdicts.filter(claim_id__in=several.values("claim_id")).values_list(
+        "claim_id", "reviewer_id", "label_id"
+    )
+    result = agreement(rows.iterator())
+    reviewer_ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
+    names = dict(get_user_model().objects.filter(pk__in=reviewer_ids).values_list("pk", "username"))
+    pairs = [
+        {"first": names[p.first], "second": names[p.second], "figures": p} for p in result.pairs
+    ]
+    show_all = request.GET.get("show") == "all"
+    page = Paginator(
+        _disagreements(project, undecided_only=not show_all), DISAGREEMENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "project": project,
+        "membership": membership,
+        "result": result,
+        "pairs": pairs,
+        "page": page,
+        "show_all": show_all,
+        "reliable": RELIABLE,
+        "tentative": TENTATIVE,
+    }
+    return render(request, "annotations/agreement.html", context)
+
+
+def _disagreements(project, *, undecided_only: bool):
+    """Claims whose reviewers gave different verdicts, in reading order."""
+    claims = (
+        Claim.objects.filter(article__project=project)
+        .annotate(labels=Count("verdicts__label", distinct=True))
+        .filter(labels__gte=2)
+        .select_related("article", "final_verdict")
+        .prefetch_related(
+            Prefetch(
+                "verdicts",
+                Verdict.objects.select_related("reviewer", "label").order_by(
+                    "label__position", "reviewer__username"
+                ),
+            )
+        )
+        .order_by("article_id", "start", "pk")
+    )
+    if undecided_only:
+        claims = claims.filter(final_verdict__isnull=True)
+    return claims
