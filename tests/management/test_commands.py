@@ -84,14 +84,20 @@ def test_load_demo_adds_finished_reviews_once(sent_tasks):
 
     out, _ = _run("load_demo")
     assert "Demo reviews: 4 claims reviewed, 0 already there." in out
+    assert "Second opinions: 5 verdicts given, 0 already there." in out
     reviewed = Claim.objects.filter(final_verdict__isnull=False)
     assert reviewed.count() == 4
     assert set(reviewed.values_list("final_verdict_by__username", flat=True)) == {"demo-editor"}
-    assert Verdict.objects.exclude(rationale="").count() == 4
+    assert Verdict.objects.exclude(rationale="").count() == 9
     assert EvidenceLink.objects.count() >= 4
+    # A disagreement waits for the editor: judged twice, differently, no final verdict.
+    waiting = Claim.objects.get(quote__startswith="Around 1,200 residents were evacuated")
+    assert waiting.final_verdict is None
+    assert set(waiting.verdicts.values_list("label__slug", flat=True)) == {"supported", "disputed"}
     out, _ = _run("load_demo")
     assert "Demo reviews: 0 claims reviewed, 4 already there." in out
-    assert Verdict.objects.count() == 4
+    assert "Second opinions: 0 verdicts given, 5 already there." in out
+    assert Verdict.objects.count() == 9
 
 
 @pytest.mark.django_db

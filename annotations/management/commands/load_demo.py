@@ -23,6 +23,7 @@ DEMO_USERS = (
     ("demo-admin", "factcheck-admin", Role.ADMIN),
     ("demo-editor", "factcheck-editor", Role.EDITOR),
     ("demo-reviewer", "factcheck-reviewer", Role.REVIEWER),
+    ("demo-checker", "factcheck-checker", Role.REVIEWER),
 )
 
 
@@ -81,6 +82,53 @@ DEMO_REVIEWS = (
 )
 
 
+# A second reviewer's verdicts, so that the agreement page has something to
+# measure: (outlet, the claim's words, reviewer, verdict, rationale). They
+# agree on two claims, differ on one the editor has settled, and differ on
+# one waiting for the editor.
+LEDGER_RETURN = (
+    "Around 1,200 residents were evacuated, and most had returned home by Wednesday evening"
+)
+DEMO_SECOND_OPINIONS = (
+    (
+        "Veloria Herald",
+        "About 120 firefighters from four stations fought the blaze for more than nine hours",
+        "demo-checker",
+        "supported",
+        "Coastal Wire gives the same numbers.",
+    ),
+    (
+        "Coastal Wire",
+        "Around 4,000 residents of Veloria's harbour district were ordered out of their homes",
+        "demo-checker",
+        "disputed",
+        "Every other outlet reports the council's 1,200.",
+    ),
+    (
+        "Coastal Wire",
+        "Kessel Logistics said in a statement that it had passed a fire safety inspection "
+        "in January",
+        "demo-checker",
+        "supported",
+        "The company did make that statement: the sentence reports it accurately.",
+    ),
+    (
+        "The Northern Ledger",
+        LEDGER_RETURN,
+        "demo-reviewer",
+        "supported",
+        "The council's figure, as in the Herald and on Radio Veloria.",
+    ),
+    (
+        "The Northern Ledger",
+        LEDGER_RETURN,
+        "demo-checker",
+        "disputed",
+        "Radio Veloria says residents were allowed back on Thursday, not Wednesday.",
+    ),
+)
+
+
 class Command(BaseCommand):
     help = "Create the demo project (slug 'demo') with its articles and demo users."
 
@@ -118,6 +166,8 @@ class Command(BaseCommand):
             self.stderr.write(f"line {outcome.line}: {outcome.message}")
         reviewed, already = self._reviews(project)
         self.stdout.write(f"Demo reviews: {reviewed} claims reviewed, {already} already there.")
+        given, already = self._second_opinions(project)
+        self.stdout.write(f"Second opinions: {given} verdicts given, {already} already there.")
         self.stdout.write("Log in with:")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {role.label.lower():9} {username} / {password}")
@@ -151,6 +201,25 @@ class Command(BaseCommand):
             )
             reviewed += 1
         return reviewed, already
+
+    def _second_opinions(self, project) -> tuple[int, int]:
+        users = {
+            u.username: u for u in get_user_model().objects.filter(username__startswith="demo-")
+        }
+        articles = {a.outlet: a for a in Article.objects.in_project(project)}
+        given = already = 0
+        for outlet, words, username, verdict, rationale in DEMO_SECOND_OPINIONS:
+            article = articles.get(outlet)
+            if article is None or words not in article.canonical_text:
+                continue
+            reviewer = users[username]
+            claim = _claim_for(article, words, reviewer)
+            if Verdict.objects.filter(claim=claim, reviewer=reviewer).exists():
+                already += 1
+                continue
+            verdict_set(claim=claim, reviewer=reviewer, label=verdict, rationale=rationale)
+            given += 1
+        return given, already
 
 
 def _claim_for(article, words: str, user) -> Claim:
