@@ -377,6 +377,7 @@ class Verdict(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = querysets.VerdictQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -93,6 +93,16 @@ class ClaimQuerySet(models.QuerySet):
             .reading_order()
         )
 
+    def disagreed(self):
+        """Claims on which two reviewers gave different verdicts."""
+        Verdict = self.model._meta.get_field("verdicts").related_model
+        other_label = Verdict.objects.filter(claim=OuterRef(OuterRef("pk"))).exclude(
+            label=OuterRef("label")
+        )
+        return self.filter(
+            Exists(Verdict.objects.filter(Exists(other_label), claim=OuterRef("pk")))
+        )
+
     def reviewed(self):
         """Claims a person has touched: never replaced by re-extraction."""
         return self.exclude(pk__in=self.untouched_candidates().values("pk"))
@@ -116,6 +126,23 @@ class ClaimQuerySet(models.QuerySet):
             evidence__isnull=True,
             cited_by__isnull=True,
         )
+
+
+class VerdictQuerySet(models.QuerySet):
+    def in_project(self, project):
+        return self.filter(claim__article__project=project)
+
+    def for_agreement(self):
+        """``(claim id, reviewer id, label id)`` of the claims judged by two
+        reviewers or more: what agreement is measured on."""
+        several = (
+            self.order_by()
+            .values("claim_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gte=2)
+            .values("claim_id")
+        )
+        return self.filter(claim_id__in=several).values_list("claim_id", "reviewer_id", "label_id")
 
 
 class ExtractionRunQuerySet(models.QuerySet):

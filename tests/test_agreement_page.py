@@ -74,3 +74,21 @@ def test_query_count_does_not_grow(client, alice, bob, project, judged, django_a
         verdict_set(claim=claim, reviewer=bob, label="disputed")
     with django_assert_num_queries(8):
         page(client, project)
+
+
+def test_agreement_through_the_api(client, alice, dave, project, judged):
+    client.force_login(alice)
+    body = client.get(f"/api/v1/projects/{project.slug}/agreement/").json()
+    assert (body["claims"], body["verdicts"], body["disagreements"]) == (3, 6, 1)
+    assert body["alpha"] == pytest.approx(4 / 9) and body["reading"] == "unreliable"
+    # kappa: observed 2/3, by chance 2/9 + 2/9 = 4/9: (2/3 - 4/9) / (5/9) = 0.4.
+    assert body["pairs"] == [
+        {"first": "alice", "second": "bob", "claims": 3, "agreed": 2, "kappa": pytest.approx(0.4)}
+    ]
+    listed = client.get("/api/v1/claims/", {"project": project.slug, "disagreement": "true"})
+    assert [c["id"] for c in listed.json()["results"]] == [judged[1].pk]
+    others = client.get("/api/v1/claims/", {"project": project.slug, "disagreement": "false"})
+    assert judged[1].pk not in [c["id"] for c in others.json()["results"]]
+    assert len(others.json()["results"]) == 3
+    client.force_login(dave)
+    assert client.get(f"/api/v1/projects/{project.slug}/agreement/").status_code == 404

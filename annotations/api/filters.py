@@ -87,6 +87,10 @@ class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", help_text="Words in the quote, normalized wording or claimant."
     )
+    disagreement = django_filters.BooleanFilter(
+        method="filter_disagreement",
+        help_text="`true`: claims on which reviewers gave different verdicts; `false`: the others.",
+    )
 
     class Meta:
         model = Claim
@@ -100,6 +104,10 @@ class ClaimFilter(django_filters.FilterSet):
         if value == "none":
             return queryset.filter(final_verdict__isnull=True)
         return queryset.filter(final_verdict__slug=value)
+
+    def filter_disagreement(self, queryset, name, value):
+        disagreed = Claim.objects.disagreed().filter(pk=OuterRef("pk"))
+        return queryset.filter(Exists(disagreed) if value else ~Exists(disagreed))
 
     def filter_updated_after(self, queryset, name, value):
         return queryset.filter(changed_since(value))

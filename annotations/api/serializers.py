@@ -39,6 +39,31 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "description", "role", "verdict_labels", "created_at"]
 
 
+class PairAgreementSerializer(serializers.Serializer):
+    first = serializers.CharField(help_text="A reviewer's username.")
+    second = serializers.CharField(help_text="The other reviewer's username.")
+    claims = serializers.IntegerField(help_text="Claims both judged.")
+    agreed = serializers.IntegerField(help_text="Of those, claims with the same verdict.")
+    kappa = serializers.FloatField(
+        allow_null=True, help_text="Cohen's kappa; null when only one verdict was used."
+    )
+
+
+class AgreementSerializer(serializers.Serializer):
+    claims = serializers.IntegerField(help_text="Claims judged by two reviewers or more.")
+    verdicts = serializers.IntegerField(help_text="The verdicts on those claims.")
+    unanimous = serializers.IntegerField()
+    disagreements = serializers.IntegerField(
+        help_text="Claims with different verdicts (list them with `/claims/?disagreement=true`)."
+    )
+    alpha = serializers.FloatField(
+        allow_null=True,
+        help_text="Krippendorff's alpha (nominal); null when a single verdict was used.",
+    )
+    reading = serializers.CharField(help_text="reliable (>= 0.800), tentative (>= 0.667)...")
+    pairs = PairAgreementSerializer(many=True)
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 

@@ -2,6 +2,7 @@
 (another project's object is a 404), validates with a serializer and writes
 through the services, which check the user's role (a 403 when too low)."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import (
@@ -15,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from annotations.agreement import agreement
 from annotations.api import filters, serializers
 from annotations.api.base import ApiView
 from annotations.api.errors import stale_response
@@ -92,6 +94,39 @@ class ProjectViewSet(ApiView, ProjectExportMixin, viewsets.ReadOnlyModelViewSet)
             .annotate(role=Subquery(role.values("role")[:1]))
             .prefetch_related("verdict_labels")
         )
+
+    @extend_schema(
+        summary="Reviewer agreement",
+        description="How far the reviewers' verdicts agree: Krippendorff's alpha (nominal) "
+        "over the claims judged by two reviewers or more, and Cohen's kappa for each pair "
+        "of reviewers on the claims both judged.",
+        responses={200: serializers.AgreementSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def agreement(self, request, slug=None):
+        project = self.get_object()
+        result = agreement(Verdict.objects.in_project(project).for_agreement().iterator())
+        ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
+        names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+        body = {
+            "claims": result.claims,
+            "verdicts": result.verdicts,
+            "unanimous": result.unanimous,
+            "disagreements": len(result.disagreements),
+            "alpha": result.alpha,
+            "reading": result.reading,
+            "pairs": [
+                {
+                    "first": names[p.first],
+                    "second": names[p.second],
+                    "claims": p.claims,
+                    "agreed": p.agreed,
+                    "kappa": p.kappa,
+                }
+                for p in result.pairs
+            ],
+        }
+        return Response(serializers.AgreementSerializer(body).data)
 
 
 @extend_schema_view(

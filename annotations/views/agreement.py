@@ -9,7 +9,7 @@ labels, and one page of disagreements with their verdicts.
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -23,12 +23,7 @@ DISAGREEMENTS_PER_PAGE = 25
 @require_GET
 def project_agreement(request, slug):
     project, membership = get_project_for_user(request, slug)
-    verdicts = Verdict.objects.filter(claim__article__project=project).order_by()
-    several = verdicts.values("claim_id").annotate(n=Count("pk")).filter(n__gte=2)
-    rows = verdicts.filter(claim_id__in=several.values("claim_id")).values_list(
-        "claim_id", "reviewer_id", "label_id"
-    )
-    result = agreement(rows.iterator())
+    result = agreement(Verdict.objects.in_project(project).for_agreement().iterator())
     reviewer_ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
     names = dict(get_user_model().objects.filter(pk__in=reviewer_ids).values_list("pk", "username"))
     pairs = [
@@ -55,8 +50,7 @@ def _disagreements(project, *, undecided_only: bool):
     """Claims whose reviewers gave different verdicts, in reading order."""
     claims = (
         Claim.objects.filter(article__project=project)
-        .annotate(labels=Count("verdicts__label", distinct=True))
-        .filter(labels__gte=2)
+        .disagreed()
         .select_related("article", "final_verdict")
         .prefetch_related(
             Prefetch(
