@@ -1,9 +1,10 @@
 import re
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from annotations.extraction.spans import SpanError, utf16_to_codepoint
-from annotations.models import ClaimType, Stance
+from annotations.models import Article, ClaimType, Role, Stance
 from annotations.services.articles import Metadata
 
 
@@ -173,3 +174,96 @@ class EvidenceForm(forms.Form):
     def target_kind_and_id(self) -> tuple[str, int] | None:
         match = EVIDENCE_TARGET.match(self.cleaned_data.get("target") or "")
         return (match.group(1), int(match.group(2))) if match else None
+
+
+class EvidenceLinkForm(forms.Form):
+    """Change one evidence link's stance and note. Prefixed with the link, so
+    each link of the list has its own form and ids."""
+
+    stance = forms.ChoiceField(choices=Stance.choices, widget=forms.RadioSelect)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, link, **kwargs):
+        kwargs.setdefault("prefix", f"link{link.pk}")
+        kwargs.setdefault(
+            "initial", {"stance": link.stance, "note": link.note, "version": link.version}
+        )
+        super().__init__(*args, **kwargs)
+        self.link_pk = link.pk
+        self.conflict = None  # someone else's newer version, shown above the form
+
+
+class ExcerptForm(forms.Form):
+    """A passage of the text an evidence link points into. The page's script
+    sends the selection in code points; without JavaScript, words that occur
+    once in the text are enough."""
+
+    quote = forms.CharField(
+        label="Excerpt",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select a passage in the text, or type words that occur once in it.",
+        error_messages={"required": "Select a passage in the text first."},
+    )
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def span(self, text: str) -> tuple[int, int]:
+        """Code-point offsets of the quote in ``text``; raises SpanError."""
+        quote, start, end = (self.cleaned_data[name] for name in ("quote", "start", "end"))
+        if start is not None and end is not None:
+            return start, end
+        found = text.count(quote)
+        if found == 0:
+            raise SpanError("these words are not in the text")
+        if found > 1:
+            raise SpanError(f"these words occur {found} times in the text: select the one you mean")
+        start = text.index(quote)
+        return start, start + len(quote)
+
+
+ASSIGNABLE_ROLES = (Role.REVIEWER, Role.EDITOR, Role.ADMIN)
+
+
+class ArticleAssignForm(forms.Form):
+    """Assign articles of a project to one of its reviewers, or to nobody."""
+
+    article = forms.ModelMultipleChoiceField(
+        queryset=Article.objects.none(),
+        error_messages={
+            "required": "Select at least one article.",
+            "invalid_choice": "One of the articles is not in this project (any more).",
+            "invalid_pk_value": "One of the articles is not in this project (any more).",
+        },
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label="Assign to",
+        empty_label="Choose a reviewer",
+        error_messages={"invalid_choice": "Choose a reviewer of this project."},
+    )
+    action = forms.ChoiceField(
+        choices=[("assign", "Assign"), ("unassign", "Unassign")], initial="assign"
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = Article.objects.in_project(project).only(
+            "id", "project_id", "title", "assigned_to_id"
+        )
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            memberships__project=project, memberships__role__in=ASSIGNABLE_ROLES
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose who to assign them to.")
+        return data
+
+    def new_assignee(self):
+        """Who the articles go to: None to unassign them."""
+        data = self.cleaned_data
+        return data["assignee"] if data["action"] == "assign" else None

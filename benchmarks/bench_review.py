@@ -3,7 +3,7 @@ claims and 50 evidence links (the data of tests/test_review_queries.py).
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_review.py [ROUNDS]
+    .venv/bin/python benchmarks/bench_review.py [ROUNDS] [--profile LABEL]
 
 It builds a throwaway database (SQLite in a temporary folder, or a test
 database next to DATABASE_URL when that is set), renders each page ROUNDS
@@ -12,9 +12,16 @@ middleware stack and the templates, and prints the median and the 90th
 percentile of the wall time in milliseconds, the median CPU time of the
 process (the same on a busy machine: SQLite runs in-process, so it includes
 the queries there), and the number of queries.
+
+With ``--profile LABEL`` (a word of a measurement's label, e.g. ``accept``)
+it also prints where that measurement's time goes: cProfile's top functions
+by cumulative time over all its rounds.
 """
 
+import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -41,12 +48,17 @@ from django.urls import reverse  # noqa: E402
 
 from annotations.models import Role  # noqa: E402
 
+PROFILE = None  # a word of the label of the measurement to profile
+
 
 def measure(client, label, url, rounds, method="get", data_for=None, **headers):
     timings, cpu = [], []
     with CaptureQueriesContext(connection) as queries:
         getattr(client, method)(url, data_for(0) if data_for else None, **headers)
     query_count = len(queries)
+    profile = cProfile.Profile() if PROFILE and PROFILE in label else None
+    if profile:
+        profile.enable()
     for i in range(rounds):
         data = data_for(i + 1) if data_for else None
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -54,12 +66,16 @@ def measure(client, label, url, rounds, method="get", data_for=None, **headers):
         cpu.append((time.process_time() - start_cpu) * 1000)
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (label, response.status_code)
+    if profile:
+        profile.disable()
     timings.sort()
     p90 = timings[int(len(timings) * 0.9) - 1]
     print(
         f"{label:<44} median {statistics.median(timings):6.1f} ms   p90 {p90:6.1f} ms   "
         f"CPU median {statistics.median(cpu):6.1f} ms   {query_count} queries"
     )
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
 def main(rounds: int) -> None:
@@ -126,4 +142,9 @@ def main(rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=50)
+    parser.add_argument("--profile", metavar="LABEL", help="profile the measurement so labelled")
+    args = parser.parse_args()
+    PROFILE = args.profile
+    main(args.rounds)

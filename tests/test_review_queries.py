@@ -106,23 +106,43 @@ def build_review_article(project, reviewers, *, claims=300, links=50, seed=7) ->
     return article
 
 
-# session, user, membership + project, article, claims (with final verdict and
-# evidence count), their verdicts (with reviewer and label), verdict labels,
-# last extraction run.
+# session, user, membership + project, article, verdict labels, claims (as
+# plain values, with their evidence counted), who judged them how, last
+# extraction run.
 PAGE_QUERIES = 8
-# ... and for the selected claim: its evidence with targets, its matches with
-# the other claims and their articles.
-DETAIL_QUERIES = 2
+# ... and for the selected claim: itself in full, its verdicts (with reviewer
+# and label), its evidence with targets, its matches with the other claims.
+DETAIL_QUERIES = 4
+# The detail panel alone (j/k): session, user, membership + project, the claim
+# in full and its verdicts, verdict labels, its number, evidence, matches.
+CLAIM_DETAIL_QUERIES = 9
+# Accept or dismiss: session, user, membership + project, the claim; the
+# service (the role, a savepoint, the locked claim, its article checked,
+# update, history, release); then verdict labels, the claim in full and its
+# verdicts, the spans of the text and the counts, its evidence. Its matches
+# are not shown, so not loaded.
+DECIDE_QUERIES = 16
+# The extraction status, polled: session, user, membership + project,
+# article, last run.
+STATUS_QUERIES = 5
 
 
-@pytest.mark.django_db
-def test_review_page_query_count_is_fixed(client, alice, bob, project, django_assert_num_queries):
+@pytest.fixture
+def articles(alice, bob, project):
+    """A small and a big article: every count below holds for both."""
     small = build_review_article(project, [alice, bob], claims=3, links=2, seed=1)
     big = build_review_article(project, [alice, bob], claims=300, links=50)
     assert big.claims.count() == 300
     assert EvidenceLink.objects.filter(claim__article=big).count() == 50
+    return small, big
+
+
+@pytest.mark.django_db
+def test_review_page_query_count_is_fixed(
+    client, alice, project, articles, django_assert_num_queries
+):
     client.force_login(alice)
-    for article in (small, big):
+    for article in articles:
         url = reverse("article_detail", args=[project.slug, article.pk])
         with django_assert_num_queries(PAGE_QUERIES):
             response = client.get(url)
@@ -137,18 +157,21 @@ def test_review_page_query_count_is_fixed(client, alice, bob, project, django_as
 
 
 @pytest.mark.django_db
-def test_partials_query_count_is_fixed(client, alice, bob, project, django_assert_num_queries):
-    article = build_review_article(project, [alice, bob], claims=300, links=50)
-    claim = article.claims.filter(state="candidate").first()
+def test_partials_query_count_is_fixed(client, alice, project, articles, django_assert_num_queries):
     client.force_login(alice)
-    # session, user, membership + project, claim, then the page's 4 and the
-    # selected claim's evidence and matches
-    with django_assert_num_queries(10):
-        response = client.get(
-            reverse("claim_detail", args=[project.slug, claim.pk]), HTTP_HX_REQUEST="true"
-        )
-    assert response.status_code == 200
-    with django_assert_num_queries(5):
-        client.get(
-            reverse("article_status", args=[project.slug, article.pk]), HTTP_HX_REQUEST="true"
-        )
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    for article in articles:
+        claim = article.claims.filter(state="candidate").first()
+        with django_assert_num_queries(CLAIM_DETAIL_QUERIES):
+            response = client.get(reverse("claim_detail", args=[project.slug, claim.pk]), **htmx)
+        assert response.status_code == 200
+        with django_assert_num_queries(DECIDE_QUERIES):
+            response = client.post(
+                reverse("claim_decide", args=[project.slug, claim.pk]),
+                {"action": "accept", "version": claim.version},
+                **htmx,
+            )
+        assert response.status_code == 200
+        assert 'id="article-text"' in response.content.decode()
+        with django_assert_num_queries(STATUS_QUERIES):
+            client.get(reverse("article_status", args=[project.slug, article.pk]), **htmx)

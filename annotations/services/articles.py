@@ -15,14 +15,23 @@ from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from annotations.extraction import bulk, cleaning
 from annotations.extraction.cleaning import CleanedArticle, CleaningError
 from annotations.fetching import FetchError, FetchResult, fetch_url
-from annotations.models import Article, ImportSource, InputFormat, Project
+from annotations.models import (
+    ROLE_RANK,
+    Article,
+    ImportSource,
+    InputFormat,
+    Membership,
+    Project,
+    Role,
+)
 from annotations.services.extraction import extraction_enqueue
 
 logger = logging.getLogger(__name__)
@@ -359,3 +368,71 @@ def _validation_message(exc: ValidationError) -> str:
             f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
         )
     return " ".join(exc.messages)
+
+
+# ----- assignment: whose queue an article is in ----------------------------------
+
+
+class AssignmentRejected(Exception):
+    """An assignment that cannot be made; ``str()`` is for the user."""
+
+
+def article_assign(*, articles, assignee, user) -> int:
+    """Put ``articles`` (all of one project) in ``assignee``'s queue, or in
+    nobody's with ``assignee=None``; returns how many articles were updated.
+
+    Editors and admins assign anyone with the reviewer role or higher. A
+    reviewer may only take an unassigned article for themselves, or give back
+    one of their own; the check and the write are one conditional update, so
+    of two reviewers taking the same article at once, one is refused.
+    """
+    articles = list(articles)
+    if not articles:
+        raise AssignmentRejected("Select at least one article.")
+    projects = {article.project_id for article in articles}
+    if len(projects) > 1:
+        raise AssignmentRejected("The articles belong to different projects.")
+    project_id = projects.pop()
+    roles = dict(
+        Membership.objects.filter(
+            project_id=project_id, user_id__in={user.pk, getattr(assignee, "pk", user.pk)}
+        ).values_list("user_id", "role")
+    )
+    if not _has_role(roles.get(user.pk), Role.REVIEWER):
+        raise PermissionDenied("assigning articles needs the reviewer role")
+    if assignee is not None and not _has_role(roles.get(assignee.pk), Role.REVIEWER):
+        raise AssignmentRejected(
+            f"{assignee.get_username()} is not a reviewer of this project: only reviewers, "
+            "editors and admins can be assigned articles."
+        )
+    editor = _has_role(roles[user.pk], Role.EDITOR)
+    if not editor and assignee is not None and assignee.pk != user.pk:
+        raise PermissionDenied("only editors can assign articles to someone else")
+    queryset = Article.objects.filter(project_id=project_id, pk__in=[a.pk for a in articles])
+    if not editor:
+        # Take what nobody has, or give back what is yours.
+        queryset = queryset.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+    with transaction.atomic():
+        count = queryset.update(assigned_to=assignee, updated_at=timezone.now())
+        if not editor and count < len(articles):
+            raise AssignmentRejected(_taken_message(articles, user))
+    for article in articles:
+        article.assigned_to = assignee
+    return count
+
+
+def _has_role(role: str | None, needed: str) -> bool:
+    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(needed)]
+
+
+def _taken_message(articles, user) -> str:
+    held = (
+        Article.objects.filter(pk__in=[a.pk for a in articles])
+        .exclude(assigned_to=user)
+        .exclude(assigned_to__isnull=True)
+        .select_related("assigned_to")
+        .first()
+    )
+    if held is None:
+        return "This article is no longer in the project."
+    return f"“{held}” is already assigned to {held.assigned_to.get_username()}."

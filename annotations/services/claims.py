@@ -166,11 +166,20 @@ def verdict_set(
     return verdict
 
 
-def verdict_delete(*, verdict: Verdict, reviewer) -> None:
+def verdict_delete(*, verdict: Verdict, reviewer, expected_version: int | None = None) -> None:
+    """Withdraw the reviewer's own verdict; the claim's final verdict follows
+    the verdicts left (unless an editor decided it). ``expected_version`` is
+    the version the reviewer was shown: a verdict changed since (from another
+    tab) is not withdrawn unseen. One withdrawn already is left as it is."""
     if verdict.reviewer_id != reviewer.pk:
         raise PermissionDenied("only its reviewer can withdraw a verdict")
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=verdict.claim_id)
+        verdict = Verdict.objects.filter(pk=verdict.pk).first()
+        if verdict is None:
+            return
+        if expected_version is not None and verdict.version != expected_version:
+            raise StaleWrite(_with_author(verdict))
         verdict._history_user = reviewer
         verdict.delete()
         _follow_reviewers(claim)

@@ -8,7 +8,7 @@ a reviewer added is lost to a dead page.
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from annotations.extraction.cleaning import CleaningError
 from annotations.extraction.spans import SpanError, make_span
 from annotations.fetching import FetchError
-from annotations.models import Article, Claim, EvidenceLink, Role, Source, Stance
+from annotations.models import Article, Claim, EvidenceLink, Membership, Role, Source, Stance
 from annotations.services.articles import fetch_page
 from annotations.services.claims import StaleWrite, require_role
 
@@ -108,13 +108,20 @@ def evidence_link_create(
     excerpt_end: int | None = None,
 ) -> EvidenceLink:
     """Link ``claim`` to exactly one of a URL, another article or another
-    claim of the same project."""
+    claim of the same project. A link to a claim quotes that claim's words
+    unless it is given another excerpt."""
     project = claim.article.project
     require_role(project, user, Role.REVIEWER)
     if stance not in Stance.values:
         raise EvidenceRejected(f"stance must be one of {', '.join(Stance.values)}")
     if sum(bool(t) for t in (url, target_article, target_claim)) != 1:
         raise EvidenceRejected("give exactly one of a URL, an article or a claim")
+    no_excerpt = not excerpt and excerpt_start is None and excerpt_end is None
+    if target_claim is not None and no_excerpt:
+        excerpt = target_claim.quote
+        text = target_claim.article.canonical_text
+        if text[target_claim.start : target_claim.end] == excerpt:
+            excerpt_start, excerpt_end = target_claim.start, target_claim.end
 
     link = EvidenceLink(claim=claim, stance=stance, note=note, created_by=user)
     with transaction.atomic():
@@ -149,7 +156,7 @@ def evidence_link_update(
     allowed = {"stance", "note", "excerpt", "excerpt_start", "excerpt_end"}
     if set(changes) - allowed:
         raise EvidenceRejected(f"only {', '.join(sorted(allowed))} can be changed")
-    require_role(link.claim.article.project, user, Role.REVIEWER)
+    _require_change_right(link, user)
     with transaction.atomic():
         current = EvidenceLink.objects.select_for_update().get(pk=link.pk)
         if current.version != expected_version:
@@ -175,11 +182,27 @@ def evidence_link_update(
 
 
 def evidence_link_delete(*, link: EvidenceLink, user) -> None:
-    require_role(link.claim.article.project, user, Role.REVIEWER)
+    _require_change_right(link, user)
     with transaction.atomic():
         link._history_user = user
         link.delete()
         _touch(link.claim)
+
+
+def evidence_link_changeable(link: EvidenceLink, *, membership: Membership) -> bool:
+    """Whether the member may edit or remove the link (of their project): the
+    reviewer who added it may, and editors and admins may change anyone's."""
+    if membership.has_role(Role.EDITOR):
+        return True
+    return membership.has_role(Role.REVIEWER) and link.created_by_id == membership.user_id
+
+
+def _require_change_right(link: EvidenceLink, user) -> None:
+    membership = require_role(link.claim.article.project, user, Role.REVIEWER)
+    if not evidence_link_changeable(link, membership=membership):
+        raise PermissionDenied(
+            "only the reviewer who linked this evidence, or an editor, can change it"
+        )
 
 
 def _touch(claim: Claim) -> None:

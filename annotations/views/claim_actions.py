@@ -24,6 +24,7 @@ from annotations.services.claims import (
     claim_dismiss,
     claim_set_final_verdict,
     claim_update,
+    verdict_delete,
     verdict_set,
 )
 from annotations.services.evidence import EvidenceRejected, evidence_link_create
@@ -34,6 +35,7 @@ from annotations.views.review import (
     article_context,
     claim_context,
     detail_context,
+    review_claim,
     review_url,
     selected,
 )
@@ -139,7 +141,7 @@ def claim_verdict(request, slug, pk):
     claim = get_claim(project, pk)
     labels = list(project.verdict_labels.all())
     form = forms.VerdictForm(request.POST, labels=labels)
-    parts = ["verdict-form", *STATE_PARTS]
+    parts = ["verdict-form", "verdict-list", *STATE_PARTS]
     if not form.is_valid():
         return _answer(
             request,
@@ -343,11 +345,10 @@ def _answer(request, membership, claim, parts, status=200, *, message="", **extr
         context = article_context(request, project, membership, claim.article)
         current = selected(context, claim.pk)
     else:
-        with_text = "article-text" in parts
-        context = claim_context(
-            request, project, membership, claim.article, claim.pk, with_text=with_text
-        )
-        current = context.get("selected")
+        current = review_claim(project, claim.pk)
+        if current is not None:
+            with_text = "article-text" in parts
+            context = claim_context(request, project, membership, current, with_text=with_text)
     if current is None:  # gone meanwhile (a re-extraction replaced it)
         messages.error(request, "This claim no longer exists.")
         return redirect("article_detail", slug=project.slug, pk=claim.article_id)
@@ -376,3 +377,52 @@ def _rebased(data, field: str, version: int):
     data = data.copy()
     data[field] = str(version)
     return data
+
+
+@require_POST
+def verdict_withdraw(request, slug, pk):
+    """Withdraw the reviewer's own verdict. The claim's final verdict follows
+    the verdicts left, unless an editor set it."""
+    project, membership = get_project_for_user(request, slug, Role.REVIEWER)
+    claim = get_claim(project, pk)
+    parts = ["verdict-form", "verdict-list", *STATE_PARTS]
+    mine = Verdict.objects.filter(claim=claim, reviewer=request.user).first()
+    if mine is None:
+        return _answer(request, membership, claim, parts, message="You have no verdict here.")
+    try:
+        verdict_delete(
+            verdict=mine,
+            reviewer=request.user,
+            expected_version=_version(request.POST.get("verdict_version")),
+        )
+    except StaleWrite as exc:
+        # Changed from another tab since this one showed it: show it, and
+        # let a second click withdraw what is there now.
+        current = exc.current
+        form = forms.VerdictForm(
+            _rebased(request.POST, "verdict_version", current.version),
+            labels=list(project.verdict_labels.all()),
+        )
+        form.is_valid()
+        conflict = {
+            "message": f"Not withdrawn: {exc} It is shown below; withdraw again to withdraw it.",
+            "fields": [("Verdict", current.label.name), ("Rationale", current.rationale or "—")],
+        }
+        return _answer(
+            request,
+            membership,
+            claim,
+            parts,
+            CONFLICT,
+            verdict_form=form,
+            verdict_conflict=conflict,
+            message=conflict["message"],
+        )
+    return _answer(request, membership, claim, parts, message="Verdict withdrawn.")
+
+
+def _version(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -11,12 +11,15 @@ container's text content is exactly the canonical text and the browser's
 selection offsets count into the same string as the server's.
 """
 
-from dataclasses import dataclass
 from html import escape
 from itertools import pairwise
+from typing import NamedTuple
 
 from django.utils.safestring import SafeString, mark_safe
 
+from annotations.models import ClaimState
+
+STATE_NAMES = dict(ClaimState.choices)
 STATE_ICONS = {"candidate": "?", "accepted": "●", "dismissed": "–", "orphaned": "⚠"}
 VERDICT_ICONS = {"supported": "✓", "disputed": "✗"}
 OTHER_VERDICT_ICON = "◆"
@@ -25,8 +28,7 @@ STANCE_ICONS = {"supports": "✓", "disputes": "≠", "context": "ℹ"}
 CONFLICT_ICON = "⚠"
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     pk: int
     number: int
     start: int
@@ -78,7 +80,7 @@ def marks_for(text: str, claims) -> list[Mark]:
                 start=claim.start,
                 end=claim.end,
                 state=claim.state,
-                state_label=claim.get_state_display(),
+                state_label=STATE_NAMES.get(claim.state, claim.state),
                 verdict_slug=verdict.slug if verdict else "",
                 verdict_name=verdict.name if verdict else "",
             )
@@ -92,31 +94,44 @@ def highlight(text: str, marks: list[Mark]) -> SafeString:
         return mark_safe(escape(text, quote=False))  # noqa: S308 - escaped
     starting: dict[int, list[Mark]] = {}
     ending: dict[int, list[Mark]] = {}
-    for mark in marks:
+    # Outer claims first, so a badge reads in the order the spans open.
+    for mark in sorted(marks, key=lambda m: (m.start, m.start - m.end)):
         starting.setdefault(mark.start, []).append(mark)
         ending.setdefault(mark.end, []).append(mark)
     cuts = sorted({0, len(text), *starting, *ending})
     active: dict[int, Mark] = {}
+    opening = ""  # the tag that opens a segment covered by the active marks
     out: list[str] = []
     for left, right in pairwise(cuts):
-        for mark in ending.get(left, ()):
+        ended, started = ending.get(left, ()), starting.get(left, ())
+        for mark in ended:
             active.pop(mark.pk, None)
-        # Outer claims first, so a badge reads in the order the spans open.
-        for mark in sorted(starting.get(left, ()), key=lambda m: m.start - m.end):
+        for mark in started:
             active[mark.pk] = mark
             out.append(_badge(mark))
         chunk = escape(text[left:right], quote=False)
         if not active:
             out.append(chunk)
             continue
-        inner = min(active.values(), key=lambda m: (m.end - m.start, -m.start))
-        ids = " ".join(str(pk) for pk in active)
-        verdict = f" v-{inner.verdict_slug}" if inner.verdict_slug else ""
-        out.append(
-            f'<span class="hl s-{inner.state}{verdict} depth-{min(len(active), 3)}" '
-            f'data-claims="{ids}" data-claim="{inner.pk}">{chunk}</span>'
-        )
+        if ended or started:
+            opening = _segment_tag(active)
+        out.append(f"{opening}{chunk}</span>")
     return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above
+
+
+def _segment_tag(active: dict[int, Mark]) -> str:
+    """A segment takes its look from the innermost claim covering it."""
+    if len(active) == 1:  # most of the text
+        (inner,) = active.values()
+        ids = str(inner.pk)
+    else:
+        inner = min(active.values(), key=lambda m: (m.end - m.start, -m.start))
+        ids = " ".join(map(str, active))
+    verdict = f" v-{inner.verdict_slug}" if inner.verdict_slug else ""
+    return (
+        f'<span class="hl s-{inner.state}{verdict} depth-{min(len(active), 3)}" '
+        f'data-claims="{ids}" data-claim="{inner.pk}">'
+    )
 
 
 def _badge(mark: Mark) -> str:

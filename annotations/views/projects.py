@@ -1,24 +1,30 @@
-"""The project list, the project dashboard and the article queue."""
+"""The project list, the project dashboard and the article queue, where
+editors assign articles to reviewers."""
 
 import datetime
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from annotations import forms
 from annotations.filters import ArticleFilter
-from annotations.models import Article, Claim, ClaimState, Project
+from annotations.models import Article, Claim, ClaimState, Project, Role
 from annotations.views.access import get_project_for_user
+from annotations.views.assignment import assign_from_form, assignable_members
 
 ARTICLES_PER_PAGE = 25
 CHART_DAYS = 14
 RECENT_ACTIVITY = 10
 MY_QUEUE = 8
 BAR_MAX = 160  # the longest bar of the verdict chart, in SVG units
+LIST_TEMPLATE = "annotations/article_list.html"
 
 
 @require_GET
@@ -81,6 +87,41 @@ def project_progress(request, slug):
 def article_list(request, slug):
     """The article queue: filters, search, sort, pagination."""
     project, membership = get_project_for_user(request, slug)
+    context = article_list_context(request, project, membership)
+    template = LIST_TEMPLATE
+    if request.htmx:
+        template += "#article-list"
+    return render(request, template, context)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def article_list_assign(request, slug):
+    """Assign the articles checked in the queue to a reviewer, or to nobody.
+    The form posts with the queue's filters in its query string, so the
+    answer is the same page of the queue, refreshed."""
+    project, membership = get_project_for_user(request, slug, Role.EDITOR)
+    form = forms.ArticleAssignForm(request.POST, project=project)
+    status, message = assign_from_form(request, form)
+    if status == 200 and not request.htmx:
+        messages.success(request, message)
+        url = reverse("article_list", args=[project.slug])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    context = article_list_context(request, project, membership)
+    context.update(assign_message=message, assign_error=status != 200)
+    if status != 200:  # the same boxes checked, the same reviewer chosen
+        context.update(
+            assign_checked={int(v) for v in request.POST.getlist("article") if v.isdigit()},
+            assign_to=request.POST.get("assignee", ""),
+        )
+    template = f"{LIST_TEMPLATE}#article-list" if request.htmx else LIST_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def article_list_context(request, project, membership) -> dict:
+    """One page of the queue, filtered as ``request.GET`` says; for editors,
+    with the reviewers the checked articles can be assigned to."""
     outlets = (
         Article.objects.in_project(project)
         .exclude(outlet="")
@@ -98,17 +139,18 @@ def article_list(request, slug):
         request.GET, queryset=articles, outlets=list(outlets), user=request.user
     )
     page = Paginator(article_filter.qs, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
+    can_assign = membership.has_role(Role.EDITOR)
+    return {
         "project": project,
         "membership": membership,
         "filter": article_filter,
         "page": page,
         "query_string": _query_without_page(request),
+        "can_assign": can_assign,
+        "assign_members": assignable_members(project) if can_assign else [],
+        # The page the assignment form answers with: this one.
+        "assign_query": request.GET.urlencode(),
     }
-    template = "annotations/article_list.html"
-    if request.htmx:
-        template += "#article-list"
-    return render(request, template, context)
 
 
 def _progress(project) -> dict:

@@ -9,12 +9,14 @@ gets the whole page; htmx asks for the partial it needs.
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -23,24 +25,18 @@ from annotations.models import (
     Article,
     Claim,
     ClaimMatch,
-    ClaimState,
-    ClaimType,
     ExtractionRun,
     Role,
+    Verdict,
 )
+from annotations.services.evidence import evidence_link_changeable
 from annotations.services.extraction import extraction_enqueue
 from annotations.views.access import get_article, get_claim, get_project_for_user
-from annotations.views.highlighting import (
-    STANCE_ICONS,
-    anchored,
-    claim_icon,
-    highlight,
-    marks_for,
-)
+from annotations.views.claim_rows import prepare_rows
+from annotations.views.highlighting import STANCE_ICONS, highlight, marks_for
 from annotations.views.rendering import REVIEW_TEMPLATE, render_partials
 
 TARGETS_SHOWN = 8
-PRESSED = mark_safe(' aria-pressed="true"')
 
 
 @require_GET
@@ -51,10 +47,10 @@ def article_detail(request, slug, pk):
     project, membership = get_project_for_user(request, slug)
     article = get_article(project, pk)
     context = article_context(request, project, membership, article)
-    selected = _selected(context, request.GET.get("claim"))
-    if selected is not None:
+    claim = selected(context, request.GET.get("claim"))
+    if claim is not None:
         context.update(
-            detail_context(request, context, selected, evidence_q=request.GET.get("ev-q", ""))
+            detail_context(request, context, claim, evidence_q=request.GET.get("ev-q", ""))
         )
     return render(request, REVIEW_TEMPLATE, context)
 
@@ -64,11 +60,13 @@ def article_detail(request, slug, pk):
 def claim_detail(request, slug, pk):
     """The detail panel of one claim (htmx), or the review page showing it."""
     project, membership = get_project_for_user(request, slug)
-    claim = get_claim(project, pk)
+    claim = review_claim(project, pk)
+    if claim is None:
+        raise Http404("No such claim in this project.")
     if not request.htmx:
         return redirect(review_url(project, claim))
-    context = claim_context(request, project, membership, claim.article, claim.pk, with_text=False)
-    context.update(detail_context(request, context, context["selected"]))
+    context = claim_context(request, project, membership, claim, with_text=False)
+    context.update(detail_context(request, context, claim))
     return render_partials(request, ["claim-detail"], context)
 
 
@@ -171,12 +169,13 @@ def find_targets(claim, query) -> dict:
 
 def article_context(request, project, membership, article) -> dict:
     """Everything the page shows besides the detail panel, in a fixed number
-    of queries: the claims with their verdicts, the labels, the last run."""
+    of queries: the claims (as plain values, see ``_claim_rows``), who judged
+    them how, the labels, the last run."""
     text = article.canonical_text
-    claims = list(Claim.objects.for_article(article).for_review())
     context = _base_context(request, project, membership, article)
-    _prepare_rows(claims, text, project, context["can_review"])
     labels = context["labels"]
+    claims = _claim_rows(article, labels, ROW_FIELDS)
+    prepare_rows(claims, text, verdicts=_verdict_names(article), decide_url=_decide_url(context))
     context.update(
         claims=claims,
         counts=_counts(claims, labels),
@@ -186,23 +185,16 @@ def article_context(request, project, membership, article) -> dict:
     return context
 
 
-def claim_context(request, project, membership, article, pk, *, with_text=True) -> dict:
-    """What the partials about one claim need, without rendering the whole
-    list: the claim (as ``selected`` and ``claim``), and with ``with_text``
-    the highlighted text and the counts, from one light query of the spans."""
+def claim_context(request, project, membership, claim, *, with_text=True) -> dict:
+    """What the partials about one claim (loaded by ``review_claim``) need,
+    without rendering the whole list: the claim (as ``selected`` and
+    ``claim``), and with ``with_text`` the highlighted text and the counts,
+    from one light query of the spans."""
+    article = claim.article
     context = _base_context(request, project, membership, article)
-    claim = Claim.objects.for_article(article).for_review().filter(pk=pk).first()
-    if claim is None:
-        return context
     text = article.canonical_text
     if with_text:
-        labels = {label.pk: label for label in context["labels"]}
-        spans = [
-            _Span(*row, final_verdict=labels.get(row[-1]))
-            for row in Claim.objects.for_article(article)
-            .reading_order()
-            .values_list("pk", "start", "end", "quote", "state", "final_verdict_id")
-        ]
+        spans = _claim_rows(article, context["labels"], SPAN_FIELDS)
         for number, span in enumerate(spans, 1):
             span.number = number
         number = next(span.number for span in spans if span.pk == claim.pk)
@@ -221,14 +213,24 @@ def claim_context(request, project, membership, article, pk, *, with_text=True) 
             )
             .count()
         )
-    _prepare_rows([claim], text, project, context["can_review"], first_number=number)
+    _prepare_claim(context, claim, number)
     context.update(claim=claim, selected=claim)
     return context
 
 
-@dataclass
-class _Span:
-    """A claim as the highlighted text and the counts need it."""
+# What the page reads of each claim: plain values rather than model instances,
+# several times faster for the hundreds of claims of a big article. The text
+# and the counts need the first six; the rows of the list, all of them.
+SPAN_FIELDS = ("pk", "start", "end", "quote", "state", "final_verdict_id")
+ROW_FIELDS = (
+    *SPAN_FIELDS,
+    *("version", "claim_type", "claimant", "score", "reasons", "evidence_count"),
+)
+
+
+@dataclass(slots=True)
+class _ClaimRow:
+    """A claim as the highlighted text, the counts and the list show it."""
 
     pk: int
     start: int
@@ -236,11 +238,77 @@ class _Span:
     quote: str
     state: str
     final_verdict_id: int | None
+    version: int = 0
+    claim_type: str = ""
+    claimant: str = ""
+    score: float | None = None
+    reasons: list | None = None
+    evidence_count: int = 0
     final_verdict: object = None
+    # set by prepare_rows
     number: int = 0
+    icon: str = ""
+    anchored: bool = True
+    verdicts_line: str = ""
+    decide_url: str = ""
 
-    def get_state_display(self) -> str:
-        return ClaimState(self.state).label
+
+def _claim_rows(article, labels, fields) -> list[_ClaimRow]:
+    """The article's claims in reading order, with ``fields`` only."""
+    claims = Claim.objects.for_article(article).reading_order()
+    if "evidence_count" in fields:
+        claims = claims.annotate(evidence_count=Count("evidence", distinct=True))
+    by_pk = {label.pk: label for label in labels}
+    rows = [_ClaimRow(*values) for values in claims.values_list(*fields)]
+    for row in rows:
+        row.final_verdict = by_pk.get(row.final_verdict_id)
+    return rows
+
+
+def _verdict_names(article) -> dict[int, list[tuple[str, str]]]:
+    """Who judged each claim of the article and how, as the rows show it:
+    names only, in one light query."""
+    reviewer = f"reviewer__{get_user_model().USERNAME_FIELD}"
+    names: dict[int, list[tuple[str, str]]] = {}
+    verdicts = (
+        Verdict.objects.filter(claim__article=article)
+        .order_by("created_at", "pk")
+        .values_list("claim_id", reviewer, "label__name")
+    )
+    for claim_pk, name, label in verdicts:
+        names.setdefault(claim_pk, []).append((name, label))
+    return names
+
+
+def review_claim(project, pk) -> Claim | None:
+    """The claim ``pk`` of the project in full, with its article, as its row
+    and the detail panel show it (None if it is not there, or gone)."""
+    claims = Claim.objects.select_related("article").for_review()
+    try:
+        claim = claims.get(article__project=project, pk=pk)
+    except Claim.DoesNotExist:
+        return None
+    claim.article.project = project  # spare the services a query
+    return claim
+
+
+def _prepare_claim(context, claim, number) -> None:
+    """Prepare one claim loaded in full as its row and the panel show it."""
+    verdicts = [(v.reviewer.get_username(), v.label.name) for v in claim.verdicts.all()]
+    prepare_rows(
+        [claim],
+        context["article"].canonical_text,
+        verdicts={claim.pk: verdicts},
+        decide_url=_decide_url(context),
+        first_number=number,
+    )
+
+
+def _decide_url(context) -> str:
+    """The accept-or-dismiss URL of claim 0, if the user may review."""
+    if not context["can_review"]:
+        return ""
+    return reverse("claim_decide", args=[context["project"].slug, 0])
 
 
 def _base_context(request, project, membership, article) -> dict:
@@ -257,7 +325,7 @@ def _base_context(request, project, membership, article) -> dict:
 
 
 def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> dict:
-    """The detail panel of ``claim`` (one of ``context["claims"]``). Forms
+    """The detail panel of ``claim`` (loaded by ``review_claim``). Forms
     given in ``bound_forms`` (a rejected post) replace the blank ones, so
     whatever the reviewer typed is shown again."""
     labels = context["labels"]
@@ -265,11 +333,13 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
     evidence = list(
         claim.evidence.select_related("source", "target_article", "target_claim__article")
     )
+    _prepare_evidence(context, evidence, bound_forms.get("link_form"))
     detail = {
         "selected": claim,
         "my_verdict": mine,
         "evidence": evidence,
-        "matches": claim_matches(claim, evidence),
+        # Loaded only if a partial shows them: an accept answers without.
+        "matches": SimpleLazyObject(lambda: claim_matches(claim, evidence)),
         "edit_form": forms.ClaimEditForm(
             prefix="edit",
             initial={
@@ -331,69 +401,19 @@ def claim_matches(claim, evidence) -> list[ClaimMatch]:
     return matches
 
 
-def _prepare_rows(claims, text, project, can_review, first_number=1) -> None:
-    """Number the claims in reading order and prepare the strings their rows
-    show. A page may list hundreds of claims: plain strings made here render
-    several times faster than the same logic in the template (no lookups,
-    no lazy translations, no number localization, no URL reversing per row)."""
-    decide_url = reverse("claim_decide", args=[project.slug, 0])
-    states = {value: str(label) for value, label in ClaimState.choices}
-    types = {value: str(label) for value, label in ClaimType.choices}
-    for number, claim in enumerate(claims, first_number):
-        claim.number = number
-        claim.no = str(number)
-        claim.key = str(claim.pk)
-        claim.ver = str(claim.version)
-        claim.icon = claim_icon(claim)
-        claim.anchored = anchored(text, claim)
-        verdict = claim.final_verdict
-        row_class = f"claim-row s-{claim.state}" + (f" v-{verdict.slug}" if verdict else "")
-        claim.row_attrs = format_html(
-            'id="claim-{}" class="{}" data-claim="{}" data-version="{}"',
-            claim.pk,
-            row_class,
-            claim.pk,
-            claim.version,
-        )
-        quote = claim.quote if len(claim.quote) <= 160 else claim.quote[:159] + "…"
-        claim.link = format_html(
-            '<a class="claim-link" href="?claim={}#hl-{}" data-claim="{}">'
-            '<span class="badge-inline" aria-hidden="true">{}{}</span> <q>{}</q></a>',
-            claim.pk,
-            claim.pk,
-            claim.pk,
-            number,
-            claim.icon,
-            quote,
-        )
-        meta = [states[claim.state]]
-        if verdict:
-            meta.append(f"final verdict {verdict.name.lower()}")
-        meta.append(types.get(claim.claim_type, claim.claim_type))
-        if claim.claimant:
-            meta.append(claim.claimant)
-        if claim.score is not None:
-            meta.append(f"score {claim.score:.2f}")
-        meta.append(f"{claim.evidence_count} evidence")
-        claim.meta_line = " · ".join(meta)
-        claim.reasons_line = "; ".join(str(reason) for reason in claim.reasons or ())
-        claim.verdicts_line = ", ".join(
-            f"{v.reviewer.get_username()}: {v.label.name.lower()}" for v in claim.verdicts.all()
-        )
-        reviewable = can_review and claim.state != "orphaned"
-        claim.decide_url = decide_url.replace("/0/", f"/{claim.pk}/") if reviewable else ""
-        claim.accept_pressed = PRESSED if claim.state == "accepted" else ""
-        claim.dismiss_pressed = PRESSED if claim.state == "dismissed" else ""
-
-
 def review_url(project, claim, anchor: str = "claim-detail") -> str:
     url = reverse("article_detail", args=[project.slug, claim.article_id])
     return f"{url}?claim={claim.pk}#{anchor}"
 
 
 def selected(context, pk):
-    """The claim ``pk`` among the page's claims (None if it is not there)."""
-    return _selected(context, pk)
+    """The claim ``pk`` of the page's list (None if it is not there), loaded
+    in full for the detail panel and numbered as in the list."""
+    row = _selected(context, pk)
+    claim = review_claim(context["project"], row.pk) if row is not None else None
+    if claim is not None:
+        _prepare_claim(context, claim, row.number)
+    return claim
 
 
 def csrf_input(request):
@@ -427,3 +447,22 @@ def _counts(claims, labels) -> dict:
         "verdicts": [(label, by_label[label.pk]) for label in labels],
         "total": len(claims),
     }
+
+
+def _prepare_evidence(context, evidence, bound=None) -> None:
+    """What each evidence link of the panel offers: its excerpt's page and,
+    to the reviewer who linked it or an editor, a form to change its stance
+    and note and a button to remove it. ``bound`` is a refused edit of one
+    of them, shown as typed."""
+    project, membership = context["project"], context["membership"]
+    for link in evidence:
+        link.may_change = evidence_link_changeable(link, membership=membership)
+        if link.source_id:
+            fetched = link.source.fetch_state == "fetched"
+            url = reverse("source_detail", args=[project.slug, link.source_id]) if fetched else ""
+            link.excerpt_url = f"{url}#excerpt-{link.pk}" if url else ""
+        else:
+            link.excerpt_url = reverse("evidence_excerpt", args=[project.slug, link.pk])
+        if link.may_change:
+            mine = bound is not None and bound.link_pk == link.pk
+            link.edit_form = bound if mine else forms.EvidenceLinkForm(link=link)

@@ -5,6 +5,7 @@ from html import escape
 from itertools import pairwise
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations.models import EvidenceLink, Role, Source
 from annotations.services.claims import StaleWrite
-from annotations.services.evidence import EvidenceRejected, evidence_link_update, source_refetch
+from annotations.services.evidence import (
+    EvidenceRejected,
+    evidence_link_changeable,
+    evidence_link_update,
+    source_refetch,
+)
 from annotations.views.access import get_project_for_user
 from annotations.views.highlighting import STANCE_ICONS
 from annotations.views.rendering import render_partials
@@ -44,6 +50,10 @@ def source_context(project, membership, source, **extra) -> dict:
         "project": project,
         "source": source,
         "links": links,
+        # The links whose excerpt the user may set: their own, or any for an editor.
+        "editable_links": [
+            link for link in links if evidence_link_changeable(link, membership=membership)
+        ],
         "text_html": highlight_excerpts(source.text, links),
         "can_review": membership.has_role(Role.REVIEWER),
         "excerpt": {},
@@ -68,6 +78,10 @@ def source_excerpt(request, slug, pk):
         ),
         pk=min(max(_int(request.POST.get("link")) or 0, 0), 2**31 - 1),
     )
+    if not evidence_link_changeable(link, membership=membership):
+        raise PermissionDenied(
+            "Only the reviewer who linked this evidence, or an editor, can change its excerpt."
+        )
     posted = {
         "link": link.pk,
         "quote": request.POST.get("quote", ""),

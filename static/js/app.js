@@ -91,8 +91,18 @@
     const shown = form.querySelector("[data-excerpt-quote]");
     if (shown) shown.textContent = span.quote;
     const hint = form.querySelector("[data-selection-hint]");
-    if (hint) hint.textContent = "Selected " + Array.from(span.quote).length + " characters: choose the link it quotes and save.";
+    const next = form.dataset.selectedHint || "choose the link it quotes and save.";
+    if (hint) hint.textContent = "Selected " + Array.from(span.quote).length + " characters: " + next;
   }
   document.addEventListener("mouseup", onSnapshotPointer);
   document.addEventListener("keyup", function (event) { if (event.shiftKey) onSnapshotPointer(event); });
+
+  // Typing an excerpt by hand (the article excerpt page): the offsets of an
+  // earlier selection no longer apply; the server looks for the words.
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("#excerpt-form [data-excerpt-quote-field]") && event.isTrusted) {
+      event.target.form.elements.start.value = "";
+      event.target.form.elements.end.value = "";
+    }
+  });
 })();

@@ -1,16 +1,19 @@
 """End to end, in headless Chromium, against the live server and a real
 Celery worker: a reviewer logs in, opens the demo article, accepts a
-candidate with the keyboard, sets a verdict with a rationale, selects a span
-holding an emoji to add a claim, links evidence; then the database is
-checked. Screenshots of the dashboard and the review page go to docs/."""
+candidate with the keyboard, sets a verdict with a rationale, confirms and
+rejects suggested matches with c and v, selects a span holding an emoji to
+add a claim, links evidence, and selects the excerpt of evidence in another
+article; then the database is checked. Screenshots of the dashboard and the
+review page go to docs/."""
 
 import re
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from playwright.sync_api import expect
 
-from annotations.models import Article, Claim, EvidenceLink, Verdict
+from annotations.models import Article, Claim, ClaimMatch, EvidenceLink, Verdict
 from tests.integration.worker import purge_broker, running_worker, wait_for
 
 pytestmark = [
@@ -26,14 +29,16 @@ EMOJI_TEXT = (
     "according to its budget 👍🏽."
 )
 QUOTE = "🔥 crews fought 12 blazes in March"
+# After the emoji: JavaScript counts one more (UTF-16) than the code points stored.
+PASSAGE = "it would hire 40 more firefighters by 2027"
 RATIONALE = "Fire service figures: 120 firefighters from four stations, as stated."
 
 # Selects ``quote`` in the article text as a person would with the mouse,
 # then releases the button: the page's own code turns the selection into
 # offsets.
 SELECT_QUOTE = """
-(quote) => {
-  const box = document.getElementById("article-text");
+([quote, boxId]) => {
+  const box = document.getElementById(boxId || "article-text");
   const start = box.textContent.indexOf(quote);
   const end = start + quote.length;
   const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
@@ -54,6 +59,27 @@ SELECT_QUOTE = """
   return start;
 }
 """
+
+
+def suggested_matches(article) -> dict[int, list[ClaimMatch]]:
+    """The suggested matches of each claim of ``article``, first the one the
+    page lists first (best score), as ``claim_matches`` orders them."""
+    by_claim = {}
+    matches = ClaimMatch.objects.filter(state="suggested").filter(
+        Q(left__article=article) | Q(right__article=article)
+    )
+    for match in matches:
+        for claim_id in (match.left_id, match.right_id):
+            if Claim.objects.filter(pk=claim_id, article=article).exists():
+                by_claim.setdefault(claim_id, []).append(match)
+    for found in by_claim.values():
+        found.sort(key=lambda m: (-m.score, m.pk))
+    return by_claim
+
+
+def open_claim(page, claim_id) -> None:
+    page.locator(f"#claim-{claim_id} .claim-link").click()
+    expect(page.locator("#claim-detail")).to_have_attribute("data-claim", str(claim_id))
 
 
 def current_claim(page) -> int:
@@ -141,6 +167,38 @@ def test_review_the_demo_article_end_to_end(live_server, page, docs_dir):
 
         page.screenshot(path=str(docs_dir / "review.png"))
 
+        # c confirms the selected claim's first suggested match: each claim
+        # becomes evidence for the other. v rejects the next one.
+        suggested = suggested_matches(article)
+        assert suggested, "the demo articles repeat claims: the matcher suggests some"
+        order = sorted(suggested, key=lambda pk: (-len(suggested[pk]), pk))
+        confirm_claim = order[0]
+        first = suggested[confirm_claim][0]
+        other = first.right if first.left_id == confirm_claim else first.left
+        open_claim(page, confirm_claim)
+        expect(page.locator(f"#matches-{confirm_claim} [data-first-suggested]")).to_have_count(1)
+        page.keyboard.press("c")
+        expect(page.locator("#flash")).to_have_text(
+            "Match confirmed: each claim is now evidence for the other."
+        )
+        first.refresh_from_db()
+        assert first.state == "confirmed" and first.decided_by.username == "demo-reviewer"
+        link = EvidenceLink.objects.get(claim_id=confirm_claim, target_claim=other)
+        assert link.excerpt == other.quote
+        assert EvidenceLink.objects.filter(claim=other, target_claim_id=confirm_claim).exists()
+        expect(page.locator(f"#evidence-{confirm_claim}")).to_contain_text(other.quote[:40])
+
+        reject_claim = confirm_claim if len(suggested[confirm_claim]) > 1 else order[1]
+        rejected = suggested[reject_claim][1 if reject_claim == confirm_claim else 0]
+        if reject_claim != confirm_claim:
+            open_claim(page, reject_claim)
+        page.keyboard.press("v")
+        expect(page.locator("#flash")).to_have_text(
+            "Match rejected: it will not be proposed again."
+        )
+        rejected.refresh_from_db()
+        assert rejected.state == "rejected"
+
         # An article with emoji and accents, imported from the web form.
         page.goto(base + "/p/demo/import/")
         page.get_by_label("Title").fill("Kraków fire figures")
@@ -151,7 +209,7 @@ def test_review_the_demo_article_end_to_end(live_server, page, docs_dir):
         emoji_article = Article.objects.get(title="Kraków fire figures")
 
         # Select a span holding an emoji; the form fills in; add the claim.
-        page.evaluate(SELECT_QUOTE, QUOTE)
+        page.evaluate(SELECT_QUOTE, [QUOTE, "article-text"])
         expect(page.locator("#id_new-quote")).to_have_value(QUOTE)
         page.get_by_role("button", name="Add claim").click()
         expect(page.locator("#flash")).to_have_text("Claim added.")
@@ -173,7 +231,8 @@ def test_review_the_demo_article_end_to_end(live_server, page, docs_dir):
         target = page.locator(f"#targets-{added.pk} input[value^='article:']").first
         expect(target).to_be_visible()
         target.check()
-        page.get_by_label("Context").check()
+        # The links listed have their own stance (in their edit forms): this one is the new link's.
+        page.locator(f"#evidence-{added.pk} .evidence-add").get_by_label("Context").check()
         page.get_by_role("button", name="Link evidence").click()
         expect(page.get_by_role("heading", name="Evidence (2)")).to_be_visible()
         links = EvidenceLink.objects.filter(claim=added).select_related("source")
@@ -198,6 +257,39 @@ def test_review_the_demo_article_end_to_end(live_server, page, docs_dir):
             page.set_viewport_size({"width": width, "height": 900})
             assert no_horizontal_scroll(page), width
         page.set_viewport_size({"width": 1400, "height": 900})
+
+        # Back on the demo claim: cite the Kraków article, then select the
+        # excerpt in its text, after an emoji, on the excerpt page.
+        page.goto(f"{base}/p/demo/articles/{article.pk}/?claim={claim_id}")
+        page.locator(f"#ev-q-{claim_id}").fill("Kraków fire")
+        target = page.locator(f"#targets-{claim_id} input[value='article:{emoji_article.pk}']")
+        expect(target).to_be_visible()
+        target.check()
+        page.locator(f"#evidence-{claim_id} .evidence-add").get_by_label("Supports").check()
+        page.get_by_role("button", name="Link evidence").click()
+        expect(page.locator("#flash")).to_have_text("Evidence linked.")
+        cited = EvidenceLink.objects.get(claim_id=claim_id, target_article=emoji_article)
+        page.locator(f"#evlink-{cited.pk}").get_by_role("link", name="Select the excerpt").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Excerpt of “Kraków fire figures”"
+        )
+        page.evaluate(SELECT_QUOTE, [PASSAGE, "excerpt-text"])
+        expect(page.locator("#excerpt-quote")).to_have_value(PASSAGE)
+        page.get_by_role("button", name="Save excerpt").click()
+        expect(page.locator("#excerpt-form .flash")).to_have_text("Excerpt saved.")
+        expect(page.locator(f"#excerpt-text mark[data-links='{cited.pk}']")).to_have_text(PASSAGE)
+        cited.refresh_from_db()
+        text = emoji_article.canonical_text
+        start = text.index(PASSAGE)
+        assert (cited.excerpt, cited.excerpt_start, cited.excerpt_end) == (
+            PASSAGE,
+            start,
+            start + len(PASSAGE),
+        )
+        assert text[cited.excerpt_start : cited.excerpt_end] == PASSAGE
+        assert cited.version == 2
+        page.get_by_role("link", name="Back to the claim").click()
+        expect(page.locator(f"#evlink-{cited.pk} .excerpt-quote")).to_contain_text(PASSAGE)
 
         page.goto(base + "/p/demo/")
         expect(page.get_by_role("heading", name="Final verdicts")).to_be_visible()

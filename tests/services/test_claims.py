@@ -10,6 +10,7 @@ from annotations.services.claims import (
     claim_dismiss,
     claim_set_final_verdict,
     claim_update,
+    verdict_delete,
     verdict_set,
 )
 from tests.extraction.test_spans import HARD_TEXTS
@@ -145,3 +146,48 @@ def test_editor_final_verdict_wins_and_can_be_handed_back(claim, alice, carol):
         claim=claim, editor=carol, label=None, expected_version=claim.version
     )
     assert handed_back.final_verdict.slug == "supported"
+
+
+@pytest.mark.django_db
+def test_withdrawn_verdict_lets_the_final_verdict_follow_the_others(claim, alice, bob):
+    verdict_set(claim=claim, reviewer=alice, label="supported")
+    verdict_set(claim=claim, reviewer=bob, label="disputed")
+    claim.refresh_from_db()
+    assert claim.final_verdict is None  # they disagree
+    version = claim.version
+    verdict_delete(verdict=claim.verdicts.get(reviewer=bob), reviewer=bob, expected_version=1)
+    claim.refresh_from_db()
+    assert claim.final_verdict.slug == "supported"  # alice's, alone
+    assert claim.version == version + 1
+    verdict_delete(verdict=claim.verdicts.get(reviewer=alice), reviewer=alice)
+    claim.refresh_from_db()
+    assert claim.final_verdict is None and not claim.verdicts.exists()
+    assert claim.history.first().history_user == alice
+
+
+@pytest.mark.django_db
+def test_withdrawing_is_for_the_verdicts_reviewer_and_its_version(claim, alice, bob, carol):
+    verdict = verdict_set(claim=claim, reviewer=alice, label="supported")
+    for other in (bob, carol):
+        with pytest.raises(PermissionDenied):
+            verdict_delete(verdict=verdict, reviewer=other)
+    verdict_set(claim=claim, reviewer=alice, label="disputed", expected_version=1)
+    with pytest.raises(StaleWrite) as raised:  # changed since (another tab)
+        verdict_delete(verdict=verdict, reviewer=alice, expected_version=1)
+    assert raised.value.current.label.slug == "disputed"
+    assert claim.verdicts.count() == 1
+    verdict_delete(verdict=verdict, reviewer=alice, expected_version=2)
+    verdict_delete(verdict=verdict, reviewer=alice, expected_version=2)  # gone: nothing to do
+    assert not claim.verdicts.exists()
+
+
+@pytest.mark.django_db
+def test_an_editors_final_verdict_stays_when_a_verdict_is_withdrawn(claim, alice, carol):
+    verdict = verdict_set(claim=claim, reviewer=alice, label="supported")
+    claim.refresh_from_db()
+    claim_set_final_verdict(
+        claim=claim, editor=carol, label="disputed", expected_version=claim.version
+    )
+    verdict_delete(verdict=verdict, reviewer=alice)
+    claim.refresh_from_db()
+    assert (claim.final_verdict.slug, claim.final_verdict_by) == ("disputed", carol)

@@ -95,11 +95,11 @@ def test_bad_targets_are_refused(project, claim, alice, dave):
 
 
 @pytest.mark.django_db
-def test_stale_evidence_edit_is_refused(project, claim, alice, bob):
+def test_stale_evidence_edit_is_refused(project, claim, alice, carol):
     link = evidence_link_create(claim=claim, user=alice, stance="supports", url="https://a.example")
     evidence_link_update(link=link, user=alice, expected_version=1, note="checked")
     with pytest.raises(StaleWrite):
-        evidence_link_update(link=link, user=bob, expected_version=1, stance="disputes")
+        evidence_link_update(link=link, user=carol, expected_version=1, stance="disputes")
     link.refresh_from_db()
     assert (link.stance, link.note, link.version) == ("supports", "checked", 2)
 
@@ -156,3 +156,53 @@ def test_url_source_is_snapshotted_and_an_excerpt_points_into_it(
         excerpt_end=start + 11,
     )
     assert source.text[link.excerpt_start : link.excerpt_end] == link.excerpt == "20,000 cars"
+
+
+@pytest.mark.django_db
+def test_only_its_author_or_an_editor_changes_a_link(project, claim, alice, bob, carol, victor):
+    from annotations.services.evidence import evidence_link_delete
+
+    link = evidence_link_create(claim=claim, user=alice, stance="supports", url="https://a.example")
+    for other in (bob, victor):
+        with pytest.raises(PermissionDenied):
+            evidence_link_update(link=link, user=other, expected_version=1, note="mine now")
+        with pytest.raises(PermissionDenied):
+            evidence_link_delete(link=link, user=other)
+    link.refresh_from_db()
+    assert (link.note, link.version) == ("", 1)
+    link = evidence_link_update(link=link, user=alice, expected_version=1, stance="context")
+    link = evidence_link_update(link=link, user=carol, expected_version=2, note="Checked.")
+    assert (link.stance, link.note, link.version) == ("context", "Checked.", 3)
+    evidence_link_delete(link=link, user=carol)
+    assert not claim.evidence.exists()
+
+
+@pytest.mark.django_db
+def test_a_link_to_a_claim_quotes_the_claim_unless_told_otherwise(project, claim, alice):
+    target = ClaimFactory(article=ArticleFactory(project=project))
+    link = evidence_link_create(claim=claim, user=alice, stance="supports", target_claim=target)
+    assert (link.excerpt, link.excerpt_start, link.excerpt_end) == (
+        target.quote,
+        target.start,
+        target.end,
+    )
+    assert link.excerpt_suffix == target.article.canonical_text[target.end : target.end + 32]
+    # Given an excerpt, that one.
+    other = ClaimFactory(article=ArticleFactory(project=project))
+    text = other.article.canonical_text
+    start = text.index("The minister")
+    link = evidence_link_create(
+        claim=claim,
+        user=alice,
+        stance="context",
+        target_claim=other,
+        excerpt="The minister",
+        excerpt_start=start,
+        excerpt_end=start + 12,
+    )
+    assert (link.excerpt, link.excerpt_start) == ("The minister", start)
+    # A claim whose words are no longer at its offsets: its words, without offsets.
+    words = "Words that moved away."
+    moved = ClaimFactory(article=ArticleFactory(project=project), end=len(words), quote=words)
+    link = evidence_link_create(claim=claim, user=alice, stance="context", target_claim=moved)
+    assert (link.excerpt, link.excerpt_start, link.excerpt_end) == (words, None, None)
