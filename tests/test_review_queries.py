@@ -117,11 +117,11 @@ DETAIL_QUERIES = 4
 # in full and its verdicts, verdict labels, its number, evidence, matches.
 CLAIM_DETAIL_QUERIES = 9
 # Accept or dismiss: session, user, membership + project, the claim; the
-# service (the role, a savepoint, the locked claim, its article checked,
-# update, history, release); then verdict labels, the claim in full and its
-# verdicts, the spans of the text and the counts, its evidence. Its matches
-# are not shown, so not loaded.
-DECIDE_QUERIES = 16
+# service (the role, a savepoint, the locked claim, update, history,
+# release); then verdict labels, the claim in full and its verdicts, the
+# spans of the text and the counts. Its evidence and matches are not shown,
+# so not loaded.
+DECIDE_QUERIES = 14
 # The extraction status, polled: session, user, membership + project,
 # article, last run.
 STATUS_QUERIES = 5

@@ -249,8 +249,13 @@ def _save_new_version(claim: Claim, user) -> None:
     claim.save()
 
 
+# Relations are set by the services from objects they loaded, never from
+# input: checking that each still exists would cost a query apiece.
+_RELATIONS = [f.name for f in Claim._meta.concrete_fields if f.is_relation]
+
+
 def _validate(claim: Claim) -> None:
     try:
-        claim.full_clean(validate_unique=False, validate_constraints=False)
+        claim.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ClaimRejected("; ".join(exc.messages)) from None

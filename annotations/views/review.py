@@ -330,15 +330,20 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
     whatever the reviewer typed is shown again."""
     labels = context["labels"]
     mine = next((v for v in claim.verdicts.all() if v.reviewer_id == request.user.pk), None)
-    evidence = list(
-        claim.evidence.select_related("source", "target_article", "target_claim__article")
-    )
-    _prepare_evidence(context, evidence, bound_forms.get("link_form"))
+
+    def load_evidence():
+        links = list(
+            claim.evidence.select_related("source", "target_article", "target_claim__article")
+        )
+        _prepare_evidence(context, links, bound_forms.get("link_form"))
+        return links
+
+    # Loaded only if a partial shows them: an accept answers without either.
+    evidence = SimpleLazyObject(load_evidence)
     detail = {
         "selected": claim,
         "my_verdict": mine,
         "evidence": evidence,
-        # Loaded only if a partial shows them: an accept answers without.
         "matches": SimpleLazyObject(lambda: claim_matches(claim, evidence)),
         "edit_form": forms.ClaimEditForm(
             prefix="edit",
