@@ -273,7 +273,10 @@ def test_link_a_url_an_article_and_a_claim(client, alice, project, claim, sent_t
     source = Source.objects.get()
     assert source.url == "https://fire.example/report"
     client.post(evidence, {"ev-target": f"article:{other.pk}", "ev-stance": "context"}, **HTMX)
-    client.post(evidence, {"ev-target": f"claim:{other_claim.pk}", "ev-stance": "disputes"}, **HTMX)
+    # Without JavaScript: back to the page, at the claim's evidence.
+    plain = client.post(evidence, {"ev-target": f"claim:{other_claim.pk}", "ev-stance": "disputes"})
+    assert plain.status_code == 302
+    assert plain["Location"].endswith(f"?claim={claim.pk}#evidence-{claim.pk}")
     links = EvidenceLink.objects.filter(claim=claim)
     assert {
         (link.stance, bool(link.source_id), link.target_article, link.target_claim)

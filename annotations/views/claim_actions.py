@@ -337,7 +337,7 @@ def _answer(request, membership, claim, parts, status=200, *, message="", **extr
     project = membership.project
     if not request.htmx and status < 400:
         messages.success(request, message)
-        anchor = {"evidence": "evidence", "matches": f"matches-{claim.pk}"}.get(
+        anchor = {"evidence": f"evidence-{claim.pk}", "matches": f"matches-{claim.pk}"}.get(
             parts[0], "claim-detail"
         )
         return redirect(review_url(project, claim, anchor))
