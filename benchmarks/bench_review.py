@@ -43,7 +43,7 @@ from django.conf import settings  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from annotations.models import Role  # noqa: E402
@@ -79,7 +79,8 @@ def measure(client, label, url, rounds, method="get", data_for=None, **headers):
 
 
 def main(rounds: int) -> None:
-    setup_test_environment()
+    # No setup_test_environment(): it instruments every template render to
+    # record its context for tests, work a server never does.
     # As in Django's own test runs (and with persistent connections in
     # production): keep the connection between requests.
     request_started.disconnect(close_old_connections)

@@ -333,7 +333,9 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
 
     def load_evidence():
         links = list(
-            claim.evidence.select_related("source", "target_article", "target_claim__article")
+            claim.evidence.select_related(
+                "source", "target_article", "target_claim__article"
+            ).defer(*_EVIDENCE_TEXTS)
         )
         _prepare_evidence(context, links, bound_forms.get("link_form"))
         return links
@@ -381,6 +383,15 @@ def detail_context(request, context, claim, *, evidence_q="", **bound_forms) -> 
 
 # Articles' texts are not needed to show a match, and can be long.
 _ARTICLE_TEXTS = ("canonical_text", "original_input")
+# Nor a source's snapshot text, to list the evidence.
+_EVIDENCE_TEXTS = (
+    "source__text",
+    *(
+        f"{article}__{f}"
+        for article in ("target_article", "target_claim__article")
+        for f in _ARTICLE_TEXTS
+    ),
+)
 
 
 def claim_matches(claim, evidence) -> list[ClaimMatch]:
