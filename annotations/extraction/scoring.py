@@ -9,7 +9,8 @@ trained on two-class data has a single stage.
 The shipped model is the stages' weight vectors in an ``.npz`` file plus a JSON file of
 metadata, so loading it never executes code (no pickle). Features come from scikit-learn's
 ``HashingVectorizer``, which is stateless: the feature configuration in the JSON file is
-enough to rebuild it exactly. Training lives in ``training.py``.
+enough to rebuild it exactly. Training lives in ``training.py``, and the choices here
+(character 1-6-grams, sublinear term frequencies) were made by grouped cross-validation there.
 """
 
 from __future__ import annotations
@@ -39,14 +40,17 @@ _DIGIT = re.compile(r"\d")
 class FeatureConfig:
     n_features: int = 1 << 20
     word_ngrams: tuple[int, int] = (1, 3)
-    char_ngrams: tuple[int, int] = (2, 5)
+    # Single characters count digits, "$", "%" and "?" and, through the padding space, words.
+    char_ngrams: tuple[int, int] = (1, 6)
     use_words: bool = True
     use_chars: bool = True
     use_cues: bool = True
+    # 1 + log(count) instead of the count, so a repeated n-gram does not drown the others.
+    sublinear_tf: bool = True
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureConfig:
-        data = dict(data)
+        data = {"sublinear_tf": False, **data}  # models saved before the option used counts
         data["word_ngrams"] = tuple(data["word_ngrams"])
         data["char_ngrams"] = tuple(data["char_ngrams"])
         return cls(**data)
@@ -121,7 +125,7 @@ def _cue_row(text: str, row: np.ndarray) -> None:
 
 
 class _CharNgrams:
-    """Hashed ``char_wb`` n-grams, identical to ``HashingVectorizer(analyzer="char_wb")``.
+    """Hashed ``char_wb`` n-gram counts, identical to ``HashingVectorizer(analyzer="char_wb")``.
 
     scikit-learn builds character n-grams word by word in pure Python, which made it the
     slowest step of scoring. The n-grams of a sentence are those of its words, so the hashed
@@ -148,7 +152,7 @@ class _CharNgrams:
             self.cache[word] = columns
         return columns
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
+    def counts(self, texts: list[str]) -> sp.csr_matrix:
         pieces = []
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         for i, text in enumerate(texts):
@@ -159,16 +163,25 @@ class _CharNgrams:
         data = np.ones(len(indices), dtype=np.float32)
         matrix = sp.csr_matrix((data, indices, indptr), shape=(len(texts), self.n_features))
         matrix.sum_duplicates()
-        return _l2_normalise(matrix)
+        return matrix
+
+
+def _weigh(counts: sp.csr_matrix, sublinear: bool) -> sp.csr_matrix:
+    """Term frequencies (sublinear if asked), each row scaled to unit length."""
+    if sublinear:
+        counts.data = 1.0 + np.log(counts.data)
+    return _l2_normalise(counts)
 
 
 def _l2_normalise(matrix: sp.csr_matrix) -> sp.csr_matrix:
     # Scaling the stored values row by row; a product with a diagonal matrix cost more than
     # building the n-grams for short batches.
-    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else None
-    if squares is None:
+    if not matrix.nnz:
         return matrix
     lengths = np.diff(matrix.indptr)
+    # A trailing zero keeps every row start in range for reduceat, even when the last rows
+    # are empty; an empty row's (meaningless) sum is replaced below.
+    squares = np.add.reduceat(np.append(matrix.data**2, np.float32(0)), matrix.indptr[:-1])
     norms = np.sqrt(np.where(lengths > 0, squares, 1.0)).astype(np.float32)
     norms[norms == 0] = 1.0
     matrix.data /= np.repeat(norms, lengths)
@@ -183,7 +196,7 @@ class Featurizer:
         self.words = HashingVectorizer(
             n_features=config.n_features,
             alternate_sign=False,
-            norm="l2",
+            norm=None,
             dtype=np.float32,
             preprocessor=_normalise,
             token_pattern=_WORD_REGEX,
@@ -210,9 +223,10 @@ class Featurizer:
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         empty = sp.csr_matrix((len(texts), self.config.n_features), dtype=np.float32)
         normalised = [_normalise(t) for t in texts]
+        sublinear = self.config.sublinear_tf
         blocks = [
-            self.words.transform(texts) if self.config.use_words else empty,
-            self.chars.transform(normalised) if self.config.use_chars else empty,
+            _weigh(self.words.transform(texts), sublinear) if self.config.use_words else empty,
+            _weigh(self.chars.counts(normalised), sublinear) if self.config.use_chars else empty,
             sp.csr_matrix(self.cues(texts)),
         ]
         return sp.hstack(blocks, format="csr", dtype=np.float32)

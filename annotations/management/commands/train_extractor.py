@@ -40,7 +40,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"cross-validation: AP {cv['average_precision']:.4f}  F1 {cv['f1']:.4f}  "
-            f"P {cv['precision']:.4f}  R {cv['recall']:.4f}"
+            f"P {cv['precision']:.4f}  R {cv['recall']:.4f}  "
+            f"(F1 {cv['f1_threshold_from_other_folds']:.4f} with thresholds from other folds)"
         )
         if "heldout" in meta:
             held = meta["heldout"]
