@@ -4,13 +4,17 @@ Creates its own database (dropped at the end unless --keep), generates a
 project of --articles articles and --claims labeled claims, each with a
 reviewer's verdict, a final verdict and an evidence link to a URL source,
 then exports it all as JSONL in a fresh process and prints the time, the
-claims per second and how much the process's peak memory (RSS high-water
-mark) grew during the export.
+claims per second, the exporting process's CPU time and how much its peak
+memory (RSS high-water mark) grew during the export. Threads of the export
+read pages ahead on connections of their own, so the time depends on the
+cores free (the CPU time much less).
 
 Run:
   DJANGO_SECRET_KEY=x python benchmarks/bench_export.py
   DJANGO_SECRET_KEY=x python benchmarks/bench_export.py --claims 1000000
-  (--db-url postgres://postgres@127.0.0.1:5432/factcheck_bench_export by default)
+  (--db-url postgres://postgres@127.0.0.1:5432/factcheck_bench_export by default;
+  --keep, then --reuse, to generate the project once; --no-read-ahead to read
+  every page on Django's connection, as inside a transaction.)
 """
 
 import argparse
@@ -50,12 +54,15 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="Use a database kept before.")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--format", default="jsonl")
+    parser.add_argument(
+        "--no-read-ahead", action="store_true", help="Read every page on Django's connection."
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.db_url
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
 
     if args.measure:
-        measure(args.format)
+        measure(args.format, read_ahead=not args.no_read_ahead)
         return
     if not args.reuse:
         _create_database(args.db_url)
@@ -67,33 +74,28 @@ def main():
                 f"generated {args.articles} articles, {args.claims} claims "
                 f"in {time.perf_counter() - clock:.1f} s"
             )
+        command = [sys.executable, __file__, "--measure", "--db-url", args.db_url]
+        command += ["--format", args.format]
+        if args.no_read_ahead:
+            command += ["--no-read-ahead"]
         for _ in range(2):  # the first run warms PostgreSQL's cache
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--measure",
-                    "--db-url",
-                    args.db_url,
-                    "--format",
-                    args.format,
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
+            result = subprocess.run(command, check=True, capture_output=True, text=True)
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         print(f"database: PostgreSQL ({urlparse(args.db_url).path.lstrip('/')})")
-        print(f"format: {args.format}")
+        print(f"format: {args.format} ({figures['reading']})")
         print(f"claims exported: {figures['claims']}")
         print(f"bytes written: {figures['bytes'] / 1e6:.1f} MB")
         print(f"time: {figures['seconds']:.2f} s")
         print(f"rate: {figures['claims'] / figures['seconds']:,.0f} claims/s")
+        print(f"CPU time of the exporting process: {figures['cpu_seconds']:.2f} s")
         print(
             f"peak RSS growth during export: {figures['rss_growth_mb']:.1f} MB "
             f"(baseline RSS {figures['rss_before_mb']:.1f} MB)"
         )
-        print(f"queries: {figures['queries']} ({figures['queries_per_1000']:.2f} per 1,000 claims)")
+        print(
+            f"queries on Django's connection: {figures['queries']} "
+            f"({figures['queries_per_1000']:.2f} per 1,000 claims)"
+        )
     finally:
         if not args.keep:
             _drop_database(args.db_url)
@@ -219,7 +221,7 @@ def generate(n_articles: int, n_claims: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def measure(fmt: str) -> None:
+def measure(fmt: str, *, read_ahead: bool) -> None:
     import django
 
     django.setup()
@@ -227,8 +229,12 @@ def measure(fmt: str) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from annotations import exports
+    from annotations.exports import pages
     from annotations.exports.records import ExportScope, claims_for_export
     from annotations.models import Project
+
+    if not read_ahead:
+        pages.read_ahead = lambda *args: None
 
     project = Project.objects.get(slug="bench")
     publisher = exports.publisher_for(project=project, base_url="https://factcheck.example.org")
@@ -248,18 +254,20 @@ def measure(fmt: str) -> None:
     _reset_peak_rss()
     reset_queries()
     with CaptureQueriesContext(connection) as queries:
-        clock = time.perf_counter()
-        written, lines = run()
-        seconds = time.perf_counter() - clock
+        clock, cpu = time.perf_counter(), time.process_time()
+        written, count = run()
+        seconds, cpu_seconds = time.perf_counter() - clock, time.process_time() - cpu
     peak = _status_kb("VmHWM")
     claims = claims_for_export(project=project).count()
     print(
         json.dumps(
             {
                 "claims": claims,
-                "lines": lines,
+                "lines": count,
                 "bytes": written,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "reading": "pages read ahead" if read_ahead else "one connection",
                 "rss_before_mb": rss_before / 1024,
                 "rss_growth_mb": (peak - rss_before) / 1024,
                 "queries": len(queries),

@@ -44,17 +44,28 @@ CSV_COLUMNS = (
 )
 
 
+# Each record is encoded as soon as it is built (see ``records``) and written
+# to the page's buffer: no list of a page's records, nor of their encodings.
+
+
 def jsonl(scope: ExportScope) -> Iterator[bytes]:
     for page in claim_records(scope):
-        yield b"\n".join(map(_encode, page)) + b"\n"
+        buffer = io.BytesIO()
+        for record in page:
+            buffer.write(_encode(record, option=orjson.OPT_APPEND_NEWLINE))
+        yield buffer.getvalue()
 
 
 def json_array(scope: ExportScope) -> Iterator[bytes]:
     yield b"["
     separator = b"\n"
     for page in claim_records(scope):
-        yield separator + b",\n".join(map(_encode, page))
-        separator = b",\n"
+        buffer = io.BytesIO()
+        for record in page:
+            buffer.write(separator)
+            buffer.write(_encode(record))
+            separator = b",\n"
+        yield buffer.getvalue()
     yield b"\n]\n"
 
 

@@ -1,24 +1,26 @@
-"""One export record per claim, read in constant memory.
+"""One export record per claim, read in constant memory (``pages``).
 
-Claims are read in keyset pages ordered by primary key (``id > last``), so
-each page is one short query that never holds a cursor open, and memory stays
-the size of one page whatever the export's size. A page's verdicts, evidence
-and matches come in one query each, as plain tuples: building records from
-``values_list`` rows instead of model instances is what makes the export fast.
+A page's records are built one at a time as they are taken: a format encodes
+each before taking the next, so a record is still in the processor's cache
+when it is encoded and gone right after (building a page of records first
+and encoding them after is several times slower, mostly in the garbage
+collector, which such a page keeps busy).
 
 Every format (JSONL, JSON, CSV, ClaimReview, Web Annotation) is written from
 these records, so they all say the same thing about a claim.
 """
 
-from collections import defaultdict
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.exports.sql import DateText, IsoTime, UuidText
-from annotations.models import Claim, ClaimMatch, EvidenceLink, Verdict
+from annotations.exports.pages import Page, Reader, Related, pages
+from annotations.models import Claim, EvidenceLink, Verdict
 
 CHUNK_SIZE = 2000
 
@@ -26,118 +28,6 @@ CHUNK_SIZE = 2000
 # transaction was still open when the export started carries an earlier
 # ``updated_at`` than the export's start, and must still be in the next one.
 WATERMARK_MARGIN = timedelta(seconds=60)
-
-# What each query reads, in order: a field path, or an expression computed
-# by the database (text the export writes as it is).
-CLAIM_FIELDS = (
-    "pk",
-    UuidText("uuid"),
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
-    "normalized_text",
-    "claim_type",
-    "claimant",
-    "state",
-    "origin",
-    "score",
-    "extractor_version",
-    "reasons",
-    "created_by__username",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
-    "version",
-    "final_verdict__slug",
-    "final_verdict__name",
-    "final_verdict__rating",
-    "final_verdict_by__username",
-    IsoTime("final_verdict_at"),
-    "article_id",
-    UuidText("article__uuid"),
-    "article__title",
-    "article__outlet",
-    "article__author",
-    "article__url",
-    DateText("article__published_date"),
-    "article__language",
-    "article__project__slug",
-)
-VERDICT_FIELDS = (
-    "claim_id",
-    "reviewer__username",
-    "label__slug",
-    "label__name",
-    "label__rating",
-    "rationale",
-    "version",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
-)
-EVIDENCE_FIELDS = (
-    "claim_id",
-    UuidText("uuid"),
-    "stance",
-    "source__url",
-    "source__title",
-    "source__publisher",
-    UuidText("target_article__uuid"),
-    "target_article__title",
-    "target_article__url",
-    UuidText("target_claim__uuid"),
-    "target_claim__quote",
-    "excerpt",
-    "excerpt_start",
-    "excerpt_end",
-    "excerpt_prefix",
-    "excerpt_suffix",
-    "note",
-    "created_by__username",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
-)
-MATCH_FIELDS = (
-    "left_id",
-    "right_id",
-    UuidText("left__uuid"),
-    UuidText("right__uuid"),
-    "left__article__url",
-    "right__article__url",
-    "left__article__title",
-    "right__article__title",
-    DateText("left__article__published_date"),
-    DateText("right__article__published_date"),
-    "score",
-    "state",
-    "stance",
-)
-
-
-def _rows(queryset: QuerySet, fields) -> QuerySet:
-    """``values_list`` of field paths and database expressions, in order."""
-    names, annotations = [], {}
-    for i, field in enumerate(fields):
-        if isinstance(field, str):
-            names.append(field)
-        else:
-            annotations[f"x{i}"] = field
-            names.append(f"x{i}")
-    return queryset.annotate(**annotations).values_list(*names)
-
-
-def _of_claims(ids: list[int], *paths: str) -> Q:
-    """Rows belonging to the claims ``ids`` (sorted) through ``paths``. A
-    dense page is asked for as a range, cheaper to plan and to send than
-    thousands of parameters; the caller drops rows of claims not in it."""
-    if ids[-1] - ids[0] < 2 * len(ids):
-        ranges = [Q(**{f"{p}__gte": ids[0], f"{p}__lte": ids[-1]}) for p in paths]
-    else:
-        ranges = [Q(**{f"{p}__in": ids}) for p in paths]
-    condition = ranges[0]
-    for other in ranges[1:]:
-        condition |= other
-    return condition
 
 
 def ts(value: datetime | None) -> str | None:
@@ -163,7 +53,7 @@ class ExportScope:
     claims: QuerySet
     updated_after: datetime | None = None
     chunk_size: int = CHUNK_SIZE
-    # Called with the number of claims in each page once it is built.
+    # Called with the number of claims in each page once it is read.
     on_page: Callable[[int], None] | None = None
 
     def queryset(self) -> QuerySet:
@@ -191,37 +81,41 @@ def watermark(started: datetime) -> datetime:
 
 
 def claim_pages(scope: ExportScope) -> Iterator[list[tuple]]:
-    """Rows of ``CLAIM_FIELDS``, a page at a time, in primary key order."""
-    qs = _rows(scope.queryset().order_by("pk"), CLAIM_FIELDS)
-    last = 0
+    """Rows of ``pages.CLAIM_FIELDS``, a page at a time, in primary key order."""
+    reader = Reader(scope.queryset(), scope.chunk_size)
+    after = 0
     while True:
-        rows = list(qs.filter(pk__gt=last)[: scope.chunk_size])
+        with connection.cursor() as cursor:
+            rows = reader.claims.rows(cursor, after=after)
         if not rows:
             return
         yield rows
         if len(rows) < scope.chunk_size:
             return
-        last = rows[-1][0]
+        after = rows[-1][0]
 
 
-def claim_records(scope: ExportScope) -> Iterator[list[dict]]:
-    """Export records, a page (a list of at most ``chunk_size``) at a time."""
-    for rows in claim_pages(scope):
-        records = build_records(rows)
+def claim_records(scope: ExportScope) -> Iterator[Iterator[dict]]:
+    """Export records, a page (at most ``chunk_size``) at a time, each page
+    built record by record as it is taken."""
+    for page in pages(Reader(scope.queryset(), scope.chunk_size)):
         if scope.on_page is not None:
-            scope.on_page(len(records))
-        yield records
+            scope.on_page(len(page.claims))
+        yield _records(page)
 
 
 def build_records(rows: list[tuple]) -> list[dict]:
-    ids = [row[0] for row in rows]
-    verdicts = _verdicts(ids)
-    evidence = _evidence(ids)
-    matches = _matches(ids)
-    return [_record(row, verdicts, evidence, matches) for row in rows]
+    """The records of claim rows from ``claim_pages``."""
+    with connection.cursor() as cursor:
+        return list(_records(Related().page(cursor, rows)))
 
 
-def _record(row, verdicts, evidence, matches) -> dict:
+def _records(page: Page) -> Iterator[dict]:
+    for row in page.claims:
+        yield _record(row, page)
+
+
+def _record(row: tuple, page: Page) -> dict:
     (
         pk,
         uuid,
@@ -273,7 +167,7 @@ def _record(row, verdicts, evidence, matches) -> dict:
             "origin": origin,
             "extractor_version": extractor_version,
             "score": score,
-            "reasons": reasons,
+            "reasons": _json(reasons),
             "author": None,
         }
     else:
@@ -310,119 +204,104 @@ def _record(row, verdicts, evidence, matches) -> dict:
             "published_date": published,
             "language": language,
         },
-        "verdicts": verdicts.get(pk, []),
+        "verdicts": _each(_verdict, page.verdicts.get(pk)),
         "final_verdict": final,
-        "evidence": evidence.get(pk, []),
-        "matches": matches.get(pk, []),
+        "evidence": _each(_evidence, page.evidence.get(pk)),
+        "matches": _each(_match, page.matches.get(pk)),
         "provenance": provenance,
     }
 
 
-def _verdicts(ids: list[int]) -> dict[int, list[dict]]:
-    out = defaultdict(list)
-    rows = Verdict.objects.filter(claim_id__in=ids).order_by("claim_id", "created_at", "pk")
-    for (
-        claim_id,
-        reviewer,
-        slug,
-        name,
-        rating,
-        rationale,
-        version,
+def _each(item, rows: list[tuple] | None) -> list[dict]:
+    return [item(row) for row in rows] if rows else []
+
+
+def _json(text):
+    """A JSON field's value, read as the ORM would (its text, if not JSON)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(text)  # NaN, or an integer beyond 64 bits
+        except json.JSONDecodeError:
+            return text
+
+
+def _verdict(row: tuple) -> dict:
+    _, reviewer, slug, name, rating, rationale, version, created, updated = row
+    return {
+        "reviewer": reviewer,
+        "verdict": slug,
+        "name": name,
+        "rating": rating,
+        "rationale": rationale,
+        "version": version,
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
+def _evidence(row: tuple) -> dict:
+    (
+        _,
+        uuid,
+        stance,
+        source_url,
+        source_title,
+        publisher,
+        article_uuid,
+        article_title,
+        article_url,
+        claim_uuid,
+        claim_quote,
+        excerpt,
+        excerpt_start,
+        excerpt_end,
+        excerpt_prefix,
+        excerpt_suffix,
+        note,
+        who,
         created,
         updated,
-    ) in rows.values_list(*VERDICT_FIELDS):
-        out[claim_id].append(
-            {
-                "reviewer": reviewer,
-                "verdict": slug,
-                "name": name,
-                "rating": rating,
-                "rationale": rationale,
-                "version": version,
-                "created_at": created,
-                "updated_at": updated,
-            }
-        )
-    return out
+    ) = row
+    if source_url is not None:
+        kind = "source"
+        target = {"url": source_url, "title": source_title, "publisher": publisher}
+    elif article_uuid is not None:
+        kind = "article"
+        target = {"uuid": article_uuid, "title": article_title, "url": article_url}
+    else:
+        kind, target = "claim", {"uuid": claim_uuid, "quote": claim_quote}
+    return {
+        "uuid": uuid,
+        "stance": stance,
+        "kind": kind,
+        "target": target,
+        "excerpt": excerpt,
+        "excerpt_start": excerpt_start,
+        "excerpt_end": excerpt_end,
+        "excerpt_prefix": excerpt_prefix,
+        "excerpt_suffix": excerpt_suffix,
+        "note": note,
+        "created_by": who,
+        "created_at": created,
+        "updated_at": updated,
+    }
 
 
-def _evidence(ids: list[int]) -> dict[int, list[dict]]:
-    out = defaultdict(list)
-    rows = EvidenceLink.objects.filter(_of_claims(ids, "claim_id"))
-    for row in _rows(rows.order_by("claim_id", "created_at", "pk"), EVIDENCE_FIELDS):
-        (
-            claim_id,
-            uuid,
-            stance,
-            source_url,
-            source_title,
-            publisher,
-            article_uuid,
-            article_title,
-            article_url,
-            claim_uuid,
-            claim_quote,
-            excerpt,
-            excerpt_start,
-            excerpt_end,
-            excerpt_prefix,
-            excerpt_suffix,
-            note,
-            who,
-            created,
-            updated,
-        ) = row
-        if source_url is not None:
-            kind = "source"
-            target = {"url": source_url, "title": source_title, "publisher": publisher}
-        elif article_uuid is not None:
-            kind = "article"
-            target = {"uuid": article_uuid, "title": article_title, "url": article_url}
-        else:
-            kind, target = "claim", {"uuid": claim_uuid, "quote": claim_quote}
-        out[claim_id].append(
-            {
-                "uuid": uuid,
-                "stance": stance,
-                "kind": kind,
-                "target": target,
-                "excerpt": excerpt,
-                "excerpt_start": excerpt_start,
-                "excerpt_end": excerpt_end,
-                "excerpt_prefix": excerpt_prefix,
-                "excerpt_suffix": excerpt_suffix,
-                "note": note,
-                "created_by": who,
-                "created_at": created,
-                "updated_at": updated,
-            }
-        )
-    return out
-
-
-def _matches(ids: list[int]) -> dict[int, list[dict]]:
-    out = defaultdict(list)
-    rows = ClaimMatch.objects.filter(_of_claims(ids, "left_id", "right_id")).order_by("pk")
-    wanted = set(ids)
-    for row in _rows(rows, MATCH_FIELDS):
-        (left, right, l_uuid, r_uuid, l_url, r_url, l_title, r_title, l_pub, r_pub) = row[:10]
-        score, state, stance = row[10:]
-        sides = ((left, (r_uuid, r_url, r_title, r_pub)), (right, (l_uuid, l_url, l_title, l_pub)))
-        for mine, other in sides:
-            if mine in wanted:
-                out[mine].append(
-                    {
-                        "claim": other[0],
-                        "article_url": other[1],
-                        "article_title": other[2],
-                        "article_published_date": other[3],
-                        "score": score,
-                        "state": state,
-                        "stance": stance,
-                    }
-                )
-    return out
+def _match(row: tuple) -> dict:
+    uuid, url, title, published, score, state, stance = row
+    return {
+        "claim": uuid,
+        "article_url": url,
+        "article_title": title,
+        "article_published_date": published,
+        "score": score,
+        "state": state,
+        "stance": stance,
+    }
 
 
 def claims_for_export(project=None, ids=None) -> QuerySet:

@@ -146,7 +146,8 @@ def test_webannotation_collection(reviewed_claim, project):
     assert annotation["created"].endswith("Z") and annotation["modified"].endswith("Z")
 
 
-def test_query_count_does_not_grow_with_rows(project, alice):
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_query_count_does_not_grow_with_rows(project, alice, fmt):
     from annotations.services.claims import verdict_set
 
     def queries(n):
@@ -154,7 +155,7 @@ def test_query_count_does_not_grow_with_rows(project, alice):
             claim = factories.ClaimFactory(article=factories.ArticleFactory(project=project))
             verdict_set(claim=claim, reviewer=alice, label="supported")
         with CaptureQueriesContext(connection) as captured:
-            _export("jsonl", project)
+            _export(fmt, project)
         return len(captured)
 
     assert queries(3) == queries(20) == 4  # claims, verdicts, evidence, matches: one page

@@ -1,0 +1,397 @@
+"""The rows of an export's claims, read a page at a time.
+
+Claims are read in keyset pages ordered by primary key (``id > last``), so
+each page is one short query that never holds a cursor open, and memory
+holds three pages at most whatever the export's size. A page's verdicts,
+evidence and matches come in one query each, as plain tuples: building
+records from rows instead of model instances is what makes an export fast.
+The ORM writes the queries once per export (it takes longer to write them
+than the database to run them); they run on a plain cursor.
+
+On PostgreSQL, outside a transaction, threads with connections of their own
+read the next pages while the caller builds the records of the last
+(``read_ahead``): the database's work and Python's overlap.
+"""
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from annotations.exports.sql import DateText, IsoTime, UuidText
+from annotations.models import ClaimMatch, EvidenceLink, Verdict
+
+# What each query reads, in order: a field path, or an expression computed
+# by the database (text the export writes as it is).
+CLAIM_FIELDS = (
+    "pk",
+    UuidText("uuid"),
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "normalized_text",
+    "claim_type",
+    "claimant",
+    "state",
+    "origin",
+    "score",
+    "extractor_version",
+    "reasons",
+    "created_by__username",
+    IsoTime("created_at"),
+    IsoTime("updated_at"),
+    "version",
+    "final_verdict__slug",
+    "final_verdict__name",
+    "final_verdict__rating",
+    "final_verdict_by__username",
+    IsoTime("final_verdict_at"),
+    "article_id",
+    UuidText("article__uuid"),
+    "article__title",
+    "article__outlet",
+    "article__author",
+    "article__url",
+    DateText("article__published_date"),
+    "article__language",
+    "article__project__slug",
+)
+VERDICT_FIELDS = (
+    "claim_id",
+    "reviewer__username",
+    "label__slug",
+    "label__name",
+    "label__rating",
+    "rationale",
+    "version",
+    IsoTime("created_at"),
+    IsoTime("updated_at"),
+)
+EVIDENCE_FIELDS = (
+    "claim_id",
+    UuidText("uuid"),
+    "stance",
+    "source__url",
+    "source__title",
+    "source__publisher",
+    UuidText("target_article__uuid"),
+    "target_article__title",
+    "target_article__url",
+    UuidText("target_claim__uuid"),
+    "target_claim__quote",
+    "excerpt",
+    "excerpt_start",
+    "excerpt_end",
+    "excerpt_prefix",
+    "excerpt_suffix",
+    "note",
+    "created_by__username",
+    IsoTime("created_at"),
+    IsoTime("updated_at"),
+)
+MATCH_FIELDS = (
+    "left_id",
+    "right_id",
+    UuidText("left__uuid"),
+    UuidText("right__uuid"),
+    "left__article__url",
+    "right__article__url",
+    "left__article__title",
+    "right__article__title",
+    DateText("left__article__published_date"),
+    DateText("right__article__published_date"),
+    "score",
+    "state",
+    "stance",
+)
+
+
+def _rows(queryset: QuerySet, fields) -> QuerySet:
+    """``values_list`` of field paths and database expressions, in order."""
+    names, annotations = [], {}
+    for i, field in enumerate(fields):
+        if isinstance(field, str):
+            names.append(field)
+        else:
+            annotations[f"x{i}"] = field
+            names.append(f"x{i}")
+    return queryset.annotate(**annotations).values_list(*names)
+
+
+# Values the queries are compiled with where each page puts its own; no real
+# parameter takes them.
+AFTER, LOW, HIGH = -(2**62) - 1, -(2**62) - 2, -(2**62) - 3
+IDS = f"{{{-(2**62) - 4}}}"
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A query compiled once, run with the parameters compiled as ``AFTER``,
+    ``LOW``, ``HIGH`` or ``IDS`` set each time."""
+
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def of(cls, queryset: QuerySet, *expected: str) -> "_Query":
+        sql, params = queryset.query.sql_with_params()
+        names = {AFTER: "after", LOW: "low", HIGH: "high", IDS: "ids"}
+        slots = [
+            (i, names[p]) for i, p in enumerate(params) if type(p) in (int, str) and p in names
+        ]
+        if {name for _, name in slots} != set(expected):
+            raise ValueError(f"expected parameters {expected}, compiled {slots}")
+        return cls(sql, tuple(params), tuple(slots))
+
+    def rows(self, cursor, **values) -> list[tuple]:
+        params = list(self.params)
+        for i, name in self.slots:
+            params[i] = values[name]
+        cursor.execute(self.sql, params)
+        return cursor.fetchall()
+
+
+class Reader:
+    """The queries of an export: a page of claims after an id, and their
+    verdicts, evidence and matches."""
+
+    def __init__(self, claims: QuerySet, size: int):
+        self.size = size
+        claims = claims.filter(pk__gt=AFTER).order_by("pk")
+        self.claims = _Query.of(_rows(claims, CLAIM_FIELDS)[: self.size], "after")
+
+    @cached_property
+    def related(self) -> "Related":
+        return Related()
+
+    def page(self, cursor, after: int) -> "Page":
+        return self.related.page(cursor, self.claims.rows(cursor, after=after))
+
+
+class Related:
+    """The queries of the verdicts, evidence and matches of a page of claims:
+    of a range of ids for a dense page (cheaper to plan and to send than
+    thousands of parameters; rows of claims not in the page go unused), or
+    of a list of ids. All are written here, in the thread Django's connection
+    belongs to: a thread reading ahead only runs them."""
+
+    def __init__(self):
+        in_range = _querysets(claim_id__gte=LOW, claim_id__lte=HIGH)
+        self.ranges = [_Query.of(qs, "low", "high") for qs in in_range]
+        self.lists = None
+        if connection.vendor == "postgresql":
+            # A PostgreSQL array of ids is one parameter, however many ids.
+            ids = RawSQL("SELECT unnest(%s::bigint[])", (IDS,))
+            self.lists = [_Query.of(qs, "ids") for qs in _querysets(claim_id__in=ids)]
+
+    def page(self, cursor, claims: list[tuple]) -> "Page":
+        if not claims:
+            return Page(claims, _ByClaim([]), _ByClaim([]), {})
+        ids = [row[0] for row in claims]
+        if ids[-1] - ids[0] < 2 * len(ids):
+            low, high = ids[0], ids[-1]
+            verdicts, evidence, matches = (q.rows(cursor, low=low, high=high) for q in self.ranges)
+        elif self.lists is not None:
+            array = "{" + ",".join(map(str, ids)) + "}"
+            verdicts, evidence, matches = (q.rows(cursor, ids=array) for q in self.lists)
+        else:
+            verdicts, evidence, matches = (list(q) for q in _querysets(claim_id__in=ids))
+        return Page(claims, _ByClaim(verdicts), _ByClaim(evidence), _matches(matches, ids))
+
+
+def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """The rows of the verdicts, evidence and matches of the claims selected
+    by ``of_claims`` (lookups of ``claim_id``)."""
+    verdicts = Verdict.objects.filter(**of_claims).order_by("claim_id", "created_at", "pk")
+    evidence = EvidenceLink.objects.filter(**of_claims).order_by("claim_id", "created_at", "pk")
+    sides = [
+        {key.replace("claim_id", side): value for key, value in of_claims.items()}
+        for side in ("left_id", "right_id")
+    ]
+    matches = ClaimMatch.objects.filter(Q(**sides[0]) | Q(**sides[1])).order_by("pk")
+    return (
+        _rows(verdicts, VERDICT_FIELDS),
+        _rows(evidence, EVIDENCE_FIELDS),
+        _rows(matches, MATCH_FIELDS),
+    )
+
+
+class _ByClaim:
+    """Rows in order of claim (their first column), found by claim. Each
+    claim's rows are a slice of them, taken when wanted: a list for each
+    claim of a page would outlive several passes of the garbage collector."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        self.spans = {}
+        start = 0
+        for end in range(1, len(rows) + 1):
+            if end == len(rows) or rows[end][0] != rows[start][0]:
+                self.spans[rows[start][0]] = (start, end)
+                start = end
+
+    def get(self, claim_id: int) -> list[tuple] | None:
+        span = self.spans.get(claim_id)
+        return self.rows[span[0] : span[1]] if span else None
+
+
+def _matches(rows: list[tuple], ids: list[int]) -> dict[int, list[tuple]]:
+    """A match is on the page of either of its claims, as the other claim's
+    (uuid, article url, title, published date) and the match's score, state
+    and stance."""
+    wanted = set(ids)
+    out = {}
+    for left, right, l_uuid, r_uuid, l_url, r_url, l_title, r_title, l_pub, r_pub, *match in rows:
+        if left in wanted:
+            out.setdefault(left, []).append((r_uuid, r_url, r_title, r_pub, *match))
+        if right in wanted:
+            out.setdefault(right, []).append((l_uuid, l_url, l_title, l_pub, *match))
+    return out
+
+
+@dataclass(frozen=True)
+class Page:
+    claims: list[tuple]
+    verdicts: _ByClaim
+    evidence: _ByClaim
+    matches: dict[int, list[tuple]]
+
+
+def pages(reader: Reader) -> Iterator[Page]:
+    """The pages of an export. The first is read here; if there are more,
+    threads read them ahead when they can."""
+    with connection.cursor() as cursor:
+        first = reader.page(cursor, 0)
+    if len(first.claims) < reader.size:
+        if first.claims:
+            yield first
+        return
+    after = first.claims[-1][0]
+    rest = read_ahead(reader, after) or _read(reader, connection, after)
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()
+
+
+def _read(reader: Reader, link, after: int) -> Iterator[Page]:
+    """Keyset pages after ``after``, one after the other, on ``link``."""
+    for claims in _claims(reader, link, after):
+        with link.cursor() as cursor:
+            yield reader.related.page(cursor, claims)
+
+
+def _claims(reader: Reader, link, after: int) -> Iterator[list[tuple]]:
+    """The claims of the keyset pages after ``after``, on ``link``."""
+    while True:
+        with link.cursor() as cursor:
+            claims = reader.claims.rows(cursor, after=after)
+        if claims:
+            yield claims
+        if len(claims) < reader.size:
+            return
+        after = claims[-1][0]
+
+
+def read_ahead(reader: Reader, after: int) -> "_Ahead | None":
+    """The pages after ``after``, read by two threads with connections of
+    their own: one reads the claims of each page, the other their verdicts,
+    evidence and matches, each a page ahead of the next, so the database
+    works on two pages while this thread builds the records of a third.
+
+    None where other connections cannot help: not PostgreSQL, inside a
+    transaction (whose rows other connections cannot see), or none to be
+    had."""
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    if connection.vendor != "postgresql" or in_transaction:
+        return None
+    links = []
+    try:
+        for _ in range(2):
+            links.append(_connect())
+    except connection.Database.OperationalError:  # too many connections, say
+        for link in links:
+            link.close()
+        return None
+    claims = _Ahead(links[0], lambda link: _claims(reader, link, after))
+
+    def related(link):
+        for rows in claims:
+            with link.cursor() as cursor:
+                yield reader.related.page(cursor, rows)
+
+    return _Ahead(links[1], related, then=claims)
+
+
+class _Ahead:
+    """The items of ``produce(link)``, made by a thread on ``link`` (a
+    connection of its own) one item ahead: it makes the next while the last
+    is used, and waits for it to be taken before making another, so two at
+    most are held. Closing it closes ``then`` too."""
+
+    def __init__(self, link, produce: Callable, then: "_Ahead | None" = None):
+        self._link = link
+        self._then = then
+        self._items = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._make, args=(produce,), name="export-read-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _make(self, produce: Callable) -> None:
+        try:
+            for item in produce(self._link):
+                self._items.put((item,))
+                self._items.join()
+                if self._stop.is_set():
+                    return
+        except Exception as exc:
+            self._items.put(exc)
+        else:
+            self._items.put(None)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = self._items.get()
+        self._items.task_done()
+        if isinstance(item, tuple):
+            return item[0]
+        self.close()
+        if item is None:
+            raise StopIteration
+        raise item
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            with suppress(queue.Empty):
+                self._items.get_nowait()  # lets an item waiting to be taken go
+                self._items.task_done()
+            self._thread.join(timeout=0.01)
+        self._link.close()
+        if self._then is not None:
+            self._then.close()
+
+
+def _connect():
+    """A connection for the reading thread, set up as Django's (whose
+    connections belong to the thread that opened them)."""
+    link = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
+    link.execute(
+        "SELECT set_config('TimeZone', %s, false), set_config('jit', 'off', false)",
+        [connection.timezone_name],
+    )
+    return link

@@ -1,0 +1,260 @@
+"""Records read in pages: the same as the ORM's rows make them, whichever way
+the pages are read (here, or ahead by a thread of their own on PostgreSQL;
+a range of ids or a list of them)."""
+
+import time
+from datetime import timedelta
+
+import orjson
+import pytest
+from django.db import connection
+from django.db.models import JSONField, Value
+from django.utils import timezone
+
+from annotations import exports
+from annotations.exports import pages, records
+from annotations.exports.records import ExportScope, claim_records, claims_for_export
+from annotations.models import (
+    Claim,
+    ClaimMatch,
+    ClaimOrigin,
+    EvidenceLink,
+    Role,
+    Source,
+    Verdict,
+    VerdictLabel,
+)
+from annotations.services.claims import claim_set_final_verdict, verdict_set
+from annotations.services.evidence import evidence_link_create
+from tests import factories
+
+ODD = 'He said "no", \\ then\nleft\ttoday\r \x01\x1f \u2028 café 🙂 عربي </script>'
+POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="pages are read ahead on PostgreSQL only"
+)
+PUBLISHER = exports.Publisher(base_url="https://f.example", name="Desk")
+
+
+def _records(scope: ExportScope) -> list[dict]:
+    return [record for page in claim_records(scope) for record in page]
+
+
+def _orm_records(scope: ExportScope) -> list[dict]:
+    """The records built from rows the ORM reads (``values_list`` with its
+    converters), all at once."""
+    claims = list(pages._rows(scope.queryset().order_by("pk"), pages.CLAIM_FIELDS))
+    ids = [row[0] for row in claims]
+    verdicts, evidence, matches = (list(qs) for qs in pages._querysets(claim_id__in=ids))
+    page = pages.Page(
+        claims,
+        pages._ByClaim(verdicts),
+        pages._ByClaim(evidence),
+        pages._matches(matches, ids),
+    )
+    return list(records._records(page))
+
+
+def _jsonl(scope: ExportScope) -> bytes:
+    return b"".join(exports.export_chunks("jsonl", scope, PUBLISHER))
+
+
+@pytest.fixture
+def varied(project, alice, bob, carol):
+    """Claims with every shape a record takes: no verdicts or several,
+    evidence of each kind, matches on either side, null dates and scores,
+    odd text, and reasons of every JSON type."""
+    editor = factories.member(project, 'ed"i\\tor ü', Role.EDITOR)
+    VerdictLabel.objects.create(project=project, slug="odd", name=ODD, rating=3, position=5)
+    plain = factories.ArticleFactory(project=project, title=ODD, author=ODD, language="fr")
+    dated = factories.ArticleFactory(project=project, url="https://news.example.com/a?b=1&c=\\")
+    dated.published_date = timezone.now().date()
+    dated.save()
+    claims = [
+        factories.ClaimFactory(article=factories.ArticleFactory(project=project)) for _ in range(6)
+    ]
+    first, second, third, fourth, fifth, sixth = claims
+    Claim.objects.filter(pk=first.pk).update(
+        article=plain,
+        score=1.0,
+        claimant=ODD,
+        normalized_text=ODD,
+        extractor_version="v1 🙂",
+        reasons=["number (8,000)", 'say "hi", \\ back', "tab\tnew\nline", ODD],
+    )
+    Claim.objects.filter(pk=second.pk).update(
+        origin=ClaimOrigin.MANUAL, score=None, created_by=alice, reasons=["ignored"]
+    )
+    Claim.objects.filter(pk=third.pk).update(
+        article=dated, score=5e-05, reasons=[1, 2.50, {"b": None, "a": [True, "x"]}]
+    )
+    Claim.objects.filter(pk=fourth.pk).update(score=0.0, reasons=[])
+    Claim.objects.filter(pk=fifth.pk).update(score=0.0001, reasons="not a list")
+    Claim.objects.filter(pk=sixth.pk).update(score=1 / 3, reasons=Value(None, JSONField()))
+
+    # Several verdicts, the first of them written last.
+    verdict_set(claim=second, reviewer=alice, label="supported", rationale=ODD)
+    verdict_set(claim=second, reviewer=bob, label="disputed")
+    Verdict.objects.filter(claim=second, reviewer=bob).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+    verdict_set(claim=second, reviewer=editor, label="odd")
+    second.refresh_from_db()
+    claim_set_final_verdict(
+        claim=second, editor=editor, label="odd", expected_version=second.version
+    )
+    verdict_set(claim=third, reviewer=alice, label="supported")  # final by agreement
+
+    # Evidence of each kind, with and without an excerpt.
+    evidence_link_create(claim=third, user=alice, stance="supports", url="https://x.example/1")
+    Source.objects.filter(project=project).update(title=ODD, publisher=ODD)
+    evidence_link_create(claim=third, user=bob, stance="context", target_article=plain, note=ODD)
+    evidence_link_create(claim=third, user=alice, stance="disputes", target_claim=first)
+    EvidenceLink.objects.filter(claim=third, target_article=plain).update(
+        created_at=timezone.now() - timedelta(days=2), created_by=None
+    )
+    evidence_link_create(
+        claim=first,
+        user=alice,
+        stance="supports",
+        target_article=dated,
+        excerpt="Article",
+        excerpt_start=0,
+        excerpt_end=7,
+    )
+
+    # Matches on both sides.
+    for left, right, score in (
+        (first, fourth, 0.0),
+        (fourth, fifth, 0.75),
+        (second, fourth, 1e-05),
+        (first, fifth, 1.0),
+        (third, sixth, 1 / 3),
+    ):
+        ClaimMatch.objects.create(left=left, right=right, score=score, state="confirmed")
+    factories.ClaimFactory(article=factories.ArticleFactory(project=factories.ProjectFactory()))
+    return claims
+
+
+@pytest.mark.parametrize("chunk_size", [2, 3, 2000])
+def test_records_are_those_of_the_orms_rows(varied, project, chunk_size):
+    scope = ExportScope(claims=claims_for_export(project=project), chunk_size=chunk_size)
+    expected = _orm_records(scope)
+    assert len(expected) == 6
+    assert _records(scope) == expected
+    lines = _jsonl(scope).decode().split("\n")
+    assert lines == [orjson.dumps(r).decode() for r in expected] + [""]
+
+
+def test_records_say_what_was_decided(varied, project):
+    first, second, third, fourth, fifth, sixth = varied
+    by_id = {r["id"]: r for r in _records(ExportScope(claims=claims_for_export(project=project)))}
+    assert [v["reviewer"] for v in by_id[second.pk]["verdicts"]] == ["bob", "alice", 'ed"i\\tor ü']
+    assert by_id[second.pk]["final_verdict"]["decided_by"] == "editor"
+    provenance = by_id[second.pk]["provenance"]
+    assert (provenance["origin"], provenance["reasons"], provenance["author"]) == (
+        "manual",
+        [],
+        "alice",
+    )
+    assert by_id[third.pk]["final_verdict"]["decided_by"] == "agreement"
+    assert [e["kind"] for e in by_id[third.pk]["evidence"]] == ["article", "source", "claim"]
+    assert by_id[third.pk]["evidence"][0]["created_by"] is None
+    assert by_id[third.pk]["provenance"]["reasons"] == [1, 2.5, {"b": None, "a": [True, "x"]}]
+    assert by_id[first.pk]["article"]["published_date"] is None
+    assert by_id[first.pk]["article"]["title"] == ODD
+    assert by_id[first.pk]["evidence"][0]["excerpt_start"] == 0
+    assert [m["claim"] for m in by_id[fourth.pk]["matches"]] == [
+        str(c.uuid) for c in (first, fifth, second)
+    ]
+    assert by_id[fifth.pk]["provenance"]["reasons"] == "not a list"
+    assert by_id[sixth.pk]["provenance"]["reasons"] is None
+
+
+def test_sparse_and_filtered_pages(varied, project):
+    """A page whose ids are far apart is read by a list of ids, not a range."""
+    first, second, *_, sixth = varied
+    far = factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+    Claim.objects.filter(pk=far.pk).update(id=sixth.pk + 10_000)
+    since = timezone.now() - timedelta(minutes=1)
+    Claim.objects.exclude(pk=second.pk).update(updated_at=since - timedelta(hours=1))
+    everything = {
+        r["uuid"]: r for r in _records(ExportScope(claims=claims_for_export(project=project)))
+    }
+    for scope in (
+        ExportScope(claims=claims_for_export(project=project, ids=[first.pk, sixth.pk + 10_000])),
+        ExportScope(claims=claims_for_export(project=project, ids=[first.pk, sixth.pk])),
+        ExportScope(claims=claims_for_export(project=project), updated_after=since),
+        ExportScope(claims=claims_for_export(project=project).filter(claimant__icontains="%")),
+        ExportScope(claims=claims_for_export(project=project).filter(state="accepted")),
+    ):
+        got = _records(scope)
+        assert got == _orm_records(scope)
+        assert all(record == everything[record["uuid"]] for record in got)
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_pages_read_ahead_are_the_pages_read_here(project, alice, monkeypatch):
+    """Outside a transaction, a thread reads the pages on a connection of its
+    own; it closes it when the export ends or is left half-way."""
+    assert not connection.in_atomic_block
+    for i in range(7):
+        claim = factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+        if i % 2:
+            verdict_set(claim=claim, reviewer=alice, label="supported", rationale=ODD)
+    sizes = []
+    scope = ExportScope(
+        claims=claims_for_export(project=project), chunk_size=2, on_page=sizes.append
+    )
+    opened = _connections()
+    started = []
+    read_ahead = pages.read_ahead
+    monkeypatch.setattr(pages, "read_ahead", lambda *a: started.append(1) or read_ahead(*a))
+    read = _jsonl(scope)
+    assert started and sizes == [2, 2, 2, 1]
+    assert _connections(opened) == opened
+
+    unfinished = exports.export_chunks("jsonl", scope, PUBLISHER)
+    next(unfinished)
+    assert _connections(opened + 2) == opened + 2
+    unfinished.close()
+    assert _connections(opened) == opened
+
+    monkeypatch.setattr(pages, "read_ahead", lambda *a: None)
+    assert _jsonl(scope) == read
+    assert read.decode().split("\n")[:-1] == [orjson.dumps(r).decode() for r in _orm_records(scope)]
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_pages_without_connections_to_read_ahead(project, monkeypatch):
+    for _ in range(5):
+        factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+    scope = ExportScope(claims=claims_for_export(project=project), chunk_size=2)
+    opened = _connections()
+    connect, calls = pages._connect, []
+
+    def one_then_refused():
+        calls.append(1)
+        if len(calls) > 1:
+            raise connection.Database.OperationalError("too many clients")
+        return connect()
+
+    monkeypatch.setattr(pages, "_connect", one_then_refused)
+    assert len(_records(scope)) == 5
+    assert len(calls) == 2 and _connections(opened) == opened
+
+
+def _connections(expected: int | None = None) -> int:
+    """Connections to the test database (waiting a little for ``expected``:
+    a server process ends shortly after its client has gone)."""
+    for _ in range(50):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            count = cursor.fetchone()[0]
+        if expected is None or count == expected:
+            return count
+        time.sleep(0.05)
+    return count
