@@ -75,3 +75,15 @@ def test_a_refusal_shows_in_the_row_it_is_about(client, alice, project, article)
     assert page.status_code == 409
     assert 'role="alert">Not saved:' in row(page.content.decode(), claim)
     assert 'role="alert"' not in row(page.content.decode(), other)
+
+
+def test_decide_urls_when_the_project_slug_is_zero():
+    from types import SimpleNamespace
+
+    from annotations.views.claim_rows import prepare_rows
+
+    claims = [
+        SimpleNamespace(pk=7, start=0, end=4, quote="Text", state="candidate", final_verdict=None)
+    ]
+    prepare_rows(claims, "Text", verdicts={}, decide_url="/p/0/claims/0/decide/")
+    assert claims[0].decide_url == "/p/0/claims/7/decide/"

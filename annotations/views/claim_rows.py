@@ -29,6 +29,8 @@ def prepare_rows(claims, text, *, verdicts, decide_url="", first_number=1) -> No
     ``verdicts``: claim pk to (reviewer name, label name) pairs) and
     ``decide_url`` (empty if the reviewer may not accept or dismiss it).
     ``decide_url`` is the URL of claim 0, made once for all rows."""
+    # The claim's id is the last "/0/" of the URL (a project's slug may be "0").
+    before, _, after = decide_url.rpartition("/0/")
     for number, claim in enumerate(claims, first_number):
         claim.number = number
         claim.icon = claim_icon(claim)
@@ -37,7 +39,7 @@ def prepare_rows(claims, text, *, verdicts, decide_url="", first_number=1) -> No
             f"{reviewer}: {label.lower()}" for reviewer, label in verdicts.get(claim.pk, ())
         )
         reviewable = decide_url and claim.state != ClaimState.ORPHANED
-        claim.decide_url = decide_url.replace("/0/", f"/{claim.pk}/") if reviewable else ""
+        claim.decide_url = f"{before}/{claim.pk}/{after}" if reviewable else ""
 
 
 def row_html(claim, *, csrf_input: str, oob: bool = False, message: str = "") -> SafeString:
