@@ -4,7 +4,6 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.models import (
-    ROLE_RANK,
     Article,
     Claim,
     ClaimMatch,
@@ -16,6 +15,7 @@ from annotations.models import (
     Source,
     Verdict,
     VerdictLabel,
+    role_at_least,
 )
 from annotations.services.extraction import extraction_enqueue
 
@@ -38,7 +38,7 @@ PROJECT_PATHS = {
 
 def managed_projects(user, role: str = Role.EDITOR):
     """The projects where ``user`` has ``role`` or a higher one."""
-    roles = [r for r in Role if ROLE_RANK[r] >= ROLE_RANK[Role(role)]]
+    roles = [r for r in Role if role_at_least(r, role)]
     return Project.objects.filter(memberships__user=user, memberships__role__in=roles)
 
 

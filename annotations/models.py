@@ -33,6 +33,11 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 0, Role.REVIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
 
 
+def role_at_least(role: str | None, needed: str) -> bool:
+    """Whether ``role`` (None: not a member) may do what ``needed`` may."""
+    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(needed)]
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
@@ -85,7 +90,7 @@ class Membership(models.Model):
         return f"{self.user} in {self.project} ({self.role})"
 
     def has_role(self, role: str) -> bool:
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+        return role_at_least(self.role, role)
 
 
 class VerdictLabel(models.Model):

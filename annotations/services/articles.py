@@ -24,13 +24,13 @@ from annotations.extraction import bulk, cleaning
 from annotations.extraction.cleaning import CleanedArticle, CleaningError
 from annotations.fetching import FetchError, FetchResult, fetch_url
 from annotations.models import (
-    ROLE_RANK,
     Article,
     ImportSource,
     InputFormat,
     Membership,
     Project,
     Role,
+    role_at_least,
 )
 from annotations.services.extraction import extraction_enqueue
 
@@ -398,14 +398,14 @@ def article_assign(*, articles, assignee, user) -> int:
             project_id=project_id, user_id__in={user.pk, getattr(assignee, "pk", user.pk)}
         ).values_list("user_id", "role")
     )
-    if not _has_role(roles.get(user.pk), Role.REVIEWER):
+    if not role_at_least(roles.get(user.pk), Role.REVIEWER):
         raise PermissionDenied("assigning articles needs the reviewer role")
-    if assignee is not None and not _has_role(roles.get(assignee.pk), Role.REVIEWER):
+    if assignee is not None and not role_at_least(roles.get(assignee.pk), Role.REVIEWER):
         raise AssignmentRejected(
             f"{assignee.get_username()} is not a reviewer of this project: only reviewers, "
             "editors and admins can be assigned articles."
         )
-    editor = _has_role(roles[user.pk], Role.EDITOR)
+    editor = role_at_least(roles[user.pk], Role.EDITOR)
     if not editor and assignee is not None and assignee.pk != user.pk:
         raise PermissionDenied("only editors can assign articles to someone else")
     queryset = Article.objects.filter(project_id=project_id, pk__in=[a.pk for a in articles])
@@ -419,10 +419,6 @@ def article_assign(*, articles, assignee, user) -> int:
     for article in articles:
         article.assigned_to = assignee
     return count
-
-
-def _has_role(role: str | None, needed: str) -> bool:
-    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role(needed)]
 
 
 def _taken_message(articles, user) -> str:
