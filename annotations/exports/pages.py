@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from annotations.exports.sql import DateText, IsoTime, UuidText
-from annotations.models import ClaimMatch, EvidenceLink, Verdict
+from annotations.models import Article, Claim, ClaimMatch, EvidenceLink, Verdict
 
 # What each query reads, in order: a field path, or an expression computed
 # by the database (text the export writes as it is).
@@ -82,11 +82,10 @@ EVIDENCE_FIELDS = (
     "source__url",
     "source__title",
     "source__publisher",
-    UuidText("target_article__uuid"),
-    "target_article__title",
-    "target_article__url",
-    UuidText("target_claim__uuid"),
-    "target_claim__quote",
+    # The targets are read apart, for the few links that have one: joined
+    # here, they made PostgreSQL hash every article of the project per page.
+    "target_article_id",
+    "target_claim_id",
     "excerpt",
     "excerpt_start",
     "excerpt_end",
@@ -97,6 +96,8 @@ EVIDENCE_FIELDS = (
     IsoTime("created_at"),
     IsoTime("updated_at"),
 )
+TARGET_ARTICLE_FIELDS = ("pk", UuidText("uuid"), "title", "url")
+TARGET_CLAIM_FIELDS = ("pk", UuidText("uuid"), "quote")
 MATCH_FIELDS = (
     "left_id",
     "right_id",
@@ -187,15 +188,16 @@ class Related:
     def __init__(self):
         in_range = _querysets(claim_id__gte=LOW, claim_id__lte=HIGH)
         self.ranges = [_Query.of(qs, "low", "high") for qs in in_range]
-        self.lists = None
+        self.lists = self.targets = None
         if connection.vendor == "postgresql":
             # A PostgreSQL array of ids is one parameter, however many ids.
             ids = RawSQL("SELECT unnest(%s::bigint[])", (IDS,))
             self.lists = [_Query.of(qs, "ids") for qs in _querysets(claim_id__in=ids)]
+            self.targets = [_Query.of(qs, "ids") for qs in _target_querysets(pk__in=ids)]
 
     def page(self, cursor, claims: list[tuple]) -> "Page":
         if not claims:
-            return Page(claims, _ByClaim([]), _ByClaim([]), {})
+            return Page(claims, _ByClaim([]), _ByClaim([]), {}, {}, {})
         ids = [row[0] for row in claims]
         if ids[-1] - ids[0] < 2 * len(ids):
             low, high = ids[0], ids[-1]
@@ -205,7 +207,27 @@ class Related:
             verdicts, evidence, matches = (q.rows(cursor, ids=array) for q in self.lists)
         else:
             verdicts, evidence, matches = (list(q) for q in _querysets(claim_id__in=ids))
-        return Page(claims, _ByClaim(verdicts), _ByClaim(evidence), _matches(matches, ids))
+        articles, cited = self._targets(cursor, evidence)
+        return Page(
+            claims, _ByClaim(verdicts), _ByClaim(evidence), _matches(matches, ids), articles, cited
+        )
+
+    def _targets(self, cursor, evidence: list[tuple]) -> tuple[dict, dict]:
+        """The articles and claims the page's evidence links point to, by id:
+        (uuid, title, url) and (uuid, quote)."""
+        article_ids = {row[6] for row in evidence if row[6] is not None}
+        claim_ids = {row[7] for row in evidence if row[7] is not None}
+        found = []
+        for n, wanted in enumerate((article_ids, claim_ids)):
+            if not wanted:
+                found.append({})
+            elif self.targets is not None:
+                array = "{" + ",".join(map(str, wanted)) + "}"
+                found.append({r[0]: r[1:] for r in self.targets[n].rows(cursor, ids=array)})
+            else:
+                rows = _target_querysets(pk__in=wanted)[n]
+                found.append({r[0]: r[1:] for r in rows})
+        return found[0], found[1]
 
 
 def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
@@ -222,6 +244,13 @@ def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
         _rows(verdicts, VERDICT_FIELDS),
         _rows(evidence, EVIDENCE_FIELDS),
         _rows(matches, MATCH_FIELDS),
+    )
+
+
+def _target_querysets(**of_targets) -> tuple[QuerySet, QuerySet]:
+    return (
+        _rows(Article.objects.filter(**of_targets).order_by(), TARGET_ARTICLE_FIELDS),
+        _rows(Claim.objects.filter(**of_targets).order_by(), TARGET_CLAIM_FIELDS),
     )
 
 
@@ -264,6 +293,8 @@ class Page:
     verdicts: _ByClaim
     evidence: _ByClaim
     matches: dict[int, list[tuple]]
+    articles: dict[int, tuple]  # cited by the evidence: (uuid, title, url)
+    cited: dict[int, tuple]  # claims cited by the evidence: (uuid, quote)
 
 
 def pages(reader: Reader) -> Iterator[Page]:

@@ -206,7 +206,7 @@ def _record(row: tuple, page: Page) -> dict:
         },
         "verdicts": _each(_verdict, page.verdicts.get(pk)),
         "final_verdict": final,
-        "evidence": _each(_evidence, page.evidence.get(pk)),
+        "evidence": [_evidence(link, page) for link in page.evidence.get(pk) or ()],
         "matches": _each(_match, page.matches.get(pk)),
         "provenance": provenance,
     }
@@ -243,7 +243,7 @@ def _verdict(row: tuple) -> dict:
     }
 
 
-def _evidence(row: tuple) -> dict:
+def _evidence(row: tuple, page: Page) -> dict:
     (
         _,
         uuid,
@@ -251,11 +251,8 @@ def _evidence(row: tuple) -> dict:
         source_url,
         source_title,
         publisher,
-        article_uuid,
-        article_title,
-        article_url,
-        claim_uuid,
-        claim_quote,
+        article_id,
+        claim_id,
         excerpt,
         excerpt_start,
         excerpt_end,
@@ -269,11 +266,13 @@ def _evidence(row: tuple) -> dict:
     if source_url is not None:
         kind = "source"
         target = {"url": source_url, "title": source_title, "publisher": publisher}
-    elif article_uuid is not None:
+    elif article_id is not None:
         kind = "article"
-        target = {"uuid": article_uuid, "title": article_title, "url": article_url}
+        article_uuid, title, url = page.articles[article_id]
+        target = {"uuid": article_uuid, "title": title, "url": url}
     else:
-        kind, target = "claim", {"uuid": claim_uuid, "quote": claim_quote}
+        claim_uuid, quote = page.cited[claim_id]
+        kind, target = "claim", {"uuid": claim_uuid, "quote": quote}
     return {
         "uuid": uuid,
         "stance": stance,

@@ -45,11 +45,19 @@ def _orm_records(scope: ExportScope) -> list[dict]:
     claims = list(pages._rows(scope.queryset().order_by("pk"), pages.CLAIM_FIELDS))
     ids = [row[0] for row in claims]
     verdicts, evidence, matches = (list(qs) for qs in pages._querysets(claim_id__in=ids))
+    articles, cited = (
+        {row[0]: row[1:] for row in qs}
+        for qs in pages._target_querysets(
+            pk__in=[row[n] for row in evidence for n in (6, 7) if row[n] is not None]
+        )
+    )
     page = pages.Page(
         claims,
         pages._ByClaim(verdicts),
         pages._ByClaim(evidence),
         pages._matches(matches, ids),
+        articles,
+        cited,
     )
     return list(records._records(page))
 
