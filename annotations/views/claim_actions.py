@@ -162,26 +162,7 @@ def claim_verdict(request, slug, pk):
             expected_version=data["verdict_version"],
         )
     except StaleWrite as exc:
-        current = exc.current
-        if isinstance(current, Verdict):
-            shown = [("Verdict", current.label.name), ("Rationale", current.rationale or "—")]
-            version = current.version
-        else:
-            shown = [("Verdict", "withdrawn")]
-            version = 0
-        conflict = _conflict(exc, shown)
-        form = forms.VerdictForm(_rebased(request.POST, "verdict_version", version), labels=labels)
-        form.is_valid()
-        return _answer(
-            request,
-            membership,
-            claim,
-            parts,
-            CONFLICT,
-            verdict_form=form,
-            verdict_conflict=conflict,
-            message=conflict["message"],
-        )
+        return _verdict_stale(request, membership, claim, parts, exc, labels)
     except ClaimRejected as exc:
         form.add_error(None, str(exc))
         return _answer(
@@ -398,27 +379,38 @@ def verdict_withdraw(request, slug, pk):
     except StaleWrite as exc:
         # Changed from another tab since this one showed it: show it, and
         # let a second click withdraw what is there now.
-        current = exc.current
-        form = forms.VerdictForm(
-            _rebased(request.POST, "verdict_version", current.version),
-            labels=list(project.verdict_labels.all()),
-        )
-        form.is_valid()
-        conflict = {
-            "message": f"Not withdrawn: {exc} It is shown below; withdraw again to withdraw it.",
-            "fields": [("Verdict", current.label.name), ("Rationale", current.rationale or "—")],
-        }
-        return _answer(
-            request,
-            membership,
-            claim,
-            parts,
-            CONFLICT,
-            verdict_form=form,
-            verdict_conflict=conflict,
-            message=conflict["message"],
-        )
+        message = f"Not withdrawn: {exc} It is shown below; withdraw again to withdraw it."
+        labels = list(project.verdict_labels.all())
+        return _verdict_stale(request, membership, claim, parts, exc, labels, message=message)
     return _answer(request, membership, claim, parts, message="Verdict withdrawn.")
+
+
+def _verdict_stale(request, membership, claim, parts, exc: StaleWrite, labels, *, message=""):
+    """409: the reviewer's verdict changed (or was withdrawn) since the form
+    showed it. The current one is shown; the form keeps what was typed, on
+    top of the current version, so saving again is a deliberate choice."""
+    current = exc.current
+    if isinstance(current, Verdict):
+        shown = [("Verdict", current.label.name), ("Rationale", current.rationale or "—")]
+        version = current.version
+    else:
+        shown = [("Verdict", "withdrawn")]
+        version = 0
+    conflict = _conflict(exc, shown)
+    if message:
+        conflict["message"] = message
+    form = forms.VerdictForm(_rebased(request.POST, "verdict_version", version), labels=labels)
+    form.is_valid()
+    return _answer(
+        request,
+        membership,
+        claim,
+        parts,
+        CONFLICT,
+        verdict_form=form,
+        verdict_conflict=conflict,
+        message=conflict["message"],
+    )
 
 
 def _version(value) -> int | None:
