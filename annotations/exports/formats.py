@@ -45,7 +45,11 @@ CSV_COLUMNS = (
 
 
 # Each record is encoded as soon as it is built (see ``records``) and written
-# to the page's buffer: no list of a page's records, nor of their encodings.
+# to a buffer, given out when it passes ``FLUSH_AT`` bytes and at the end of
+# each page: no list of a page's records, nor of their encodings. A buffer of
+# a whole page (megabytes) would be new memory for each page, and filling
+# it, faulting its pages in, costs as much as encoding the records.
+FLUSH_AT = 256 * 1024
 
 
 def jsonl(scope: ExportScope) -> Iterator[bytes]:
@@ -53,7 +57,11 @@ def jsonl(scope: ExportScope) -> Iterator[bytes]:
         buffer = io.BytesIO()
         for record in page:
             buffer.write(_encode(record, option=orjson.OPT_APPEND_NEWLINE))
-        yield buffer.getvalue()
+            if buffer.tell() >= FLUSH_AT:
+                yield buffer.getvalue()
+                buffer = io.BytesIO()
+        if buffer.tell():
+            yield buffer.getvalue()
 
 
 def json_array(scope: ExportScope) -> Iterator[bytes]:
@@ -65,7 +73,11 @@ def json_array(scope: ExportScope) -> Iterator[bytes]:
             buffer.write(separator)
             buffer.write(_encode(record))
             separator = b",\n"
-        yield buffer.getvalue()
+            if buffer.tell() >= FLUSH_AT:
+                yield buffer.getvalue()
+                buffer = io.BytesIO()
+        if buffer.tell():
+            yield buffer.getvalue()
     yield b"\n]\n"
 
 

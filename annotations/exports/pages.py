@@ -5,6 +5,8 @@ each page is one short query that never holds a cursor open, and memory
 holds three pages at most whatever the export's size. A page's verdicts,
 evidence and matches come in one query each, as plain tuples: building
 records from rows instead of model instances is what makes an export fast.
+What the rows point to (articles, users, labels, sources) is read by id, once
+a page, and only what earlier pages did not read already.
 The ORM writes the queries once per export (it takes longer to write them
 than the database to run them); they run on a plain cursor.
 
@@ -20,15 +22,28 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from annotations.exports.sql import DateText, IsoTime, UuidText
-from annotations.models import Article, Claim, ClaimMatch, EvidenceLink, Verdict
+from annotations.models import (
+    Article,
+    Claim,
+    ClaimMatch,
+    EvidenceLink,
+    Source,
+    Verdict,
+    VerdictLabel,
+)
 
 # What each query reads, in order: a field path, or an expression computed
-# by the database (text the export writes as it is).
+# by the database (text the export writes as it is). Users, verdict labels,
+# sources and articles are read apart, by id (``Lookup``): joined here, each
+# row would carry them again, and the database would scan every source of
+# the project for each page.
 CLAIM_FIELDS = (
     "pk",
     UuidText("uuid"),
@@ -45,31 +60,19 @@ CLAIM_FIELDS = (
     "score",
     "extractor_version",
     "reasons",
-    "created_by__username",
+    "created_by_id",
     IsoTime("created_at"),
     IsoTime("updated_at"),
     "version",
-    "final_verdict__slug",
-    "final_verdict__name",
-    "final_verdict__rating",
-    "final_verdict_by__username",
+    "final_verdict_id",
+    "final_verdict_by_id",
     IsoTime("final_verdict_at"),
     "article_id",
-    UuidText("article__uuid"),
-    "article__title",
-    "article__outlet",
-    "article__author",
-    "article__url",
-    DateText("article__published_date"),
-    "article__language",
-    "article__project__slug",
 )
 VERDICT_FIELDS = (
     "claim_id",
-    "reviewer__username",
-    "label__slug",
-    "label__name",
-    "label__rating",
+    "reviewer_id",
+    "label_id",
     "rationale",
     "version",
     IsoTime("created_at"),
@@ -79,11 +82,7 @@ EVIDENCE_FIELDS = (
     "claim_id",
     UuidText("uuid"),
     "stance",
-    "source__url",
-    "source__title",
-    "source__publisher",
-    # The targets are read apart, for the few links that have one: joined
-    # here, they made PostgreSQL hash every article of the project per page.
+    "source_id",
     "target_article_id",
     "target_claim_id",
     "excerpt",
@@ -92,12 +91,10 @@ EVIDENCE_FIELDS = (
     "excerpt_prefix",
     "excerpt_suffix",
     "note",
-    "created_by__username",
+    "created_by_id",
     IsoTime("created_at"),
     IsoTime("updated_at"),
 )
-TARGET_ARTICLE_FIELDS = ("pk", UuidText("uuid"), "title", "url")
-TARGET_CLAIM_FIELDS = ("pk", UuidText("uuid"), "quote")
 MATCH_FIELDS = (
     "left_id",
     "right_id",
@@ -113,6 +110,31 @@ MATCH_FIELDS = (
     "state",
     "stance",
 )
+# The rows read by id: the model, what is read of it (its id first), and how
+# many a lookup keeps between pages. Users, labels and sources recur from
+# page to page; the articles of claims and of evidence seldom do.
+LOOKUPS = {
+    "articles": (
+        Article,
+        (
+            "pk",
+            UuidText("uuid"),
+            "title",
+            "outlet",
+            "author",
+            "url",
+            DateText("published_date"),
+            "language",
+            "project__slug",
+        ),
+        0,
+    ),
+    "users": (settings.AUTH_USER_MODEL, ("pk", "username"), 10_000),
+    "labels": (VerdictLabel, ("pk", "slug", "name", "rating"), 10_000),
+    "sources": (Source, ("pk", "url", "title", "publisher"), 10_000),
+    "targets": (Article, ("pk", UuidText("uuid"), "title", "url"), 0),
+    "cited": (Claim, ("pk", UuidText("uuid"), "quote"), 0),
+}
 
 
 def _rows(queryset: QuerySet, fields) -> QuerySet:
@@ -182,52 +204,93 @@ class Related:
     """The queries of the verdicts, evidence and matches of a page of claims:
     of a range of ids for a dense page (cheaper to plan and to send than
     thousands of parameters; rows of claims not in the page go unused), or
-    of a list of ids. All are written here, in the thread Django's connection
-    belongs to: a thread reading ahead only runs them."""
+    of a list of ids; and the lookups of what their rows point to. All are
+    written here, in the thread Django's connection belongs to: a thread
+    reading ahead only runs them (and is then the only one to use the
+    lookups)."""
 
     def __init__(self):
         in_range = _querysets(claim_id__gte=LOW, claim_id__lte=HIGH)
         self.ranges = [_Query.of(qs, "low", "high") for qs in in_range]
-        self.lists = self.targets = None
+        self.lists = None
         if connection.vendor == "postgresql":
-            # A PostgreSQL array of ids is one parameter, however many ids.
-            ids = RawSQL("SELECT unnest(%s::bigint[])", (IDS,))
-            self.lists = [_Query.of(qs, "ids") for qs in _querysets(claim_id__in=ids)]
-            self.targets = [_Query.of(qs, "ids") for qs in _target_querysets(pk__in=ids)]
+            self.lists = [_Query.of(qs, "ids") for qs in _querysets(claim_id__in=_ARRAY)]
+        self.lookups = {name: Lookup(*spec) for name, spec in LOOKUPS.items()}
 
     def page(self, cursor, claims: list[tuple]) -> "Page":
         if not claims:
-            return Page(claims, _ByClaim([]), _ByClaim([]), {}, {}, {})
+            return Page(claims, _ByClaim([]), _ByClaim([]), {}, **{n: {} for n in LOOKUPS})
         ids = [row[0] for row in claims]
         if ids[-1] - ids[0] < 2 * len(ids):
             low, high = ids[0], ids[-1]
             verdicts, evidence, matches = (q.rows(cursor, low=low, high=high) for q in self.ranges)
         elif self.lists is not None:
-            array = "{" + ",".join(map(str, ids)) + "}"
+            array = _array(ids)
             verdicts, evidence, matches = (q.rows(cursor, ids=array) for q in self.lists)
         else:
             verdicts, evidence, matches = (list(q) for q in _querysets(claim_id__in=ids))
-        articles, cited = self._targets(cursor, evidence)
+        wanted = {
+            "articles": {row[22] for row in claims},
+            "users": {row[15] for row in claims}
+            | {row[20] for row in claims}
+            | {row[1] for row in verdicts}
+            | {row[12] for row in evidence},
+            "labels": {row[19] for row in claims} | {row[2] for row in verdicts},
+            "sources": {row[3] for row in evidence},
+            "targets": {row[4] for row in evidence},
+            "cited": {row[5] for row in evidence},
+        }
         return Page(
-            claims, _ByClaim(verdicts), _ByClaim(evidence), _matches(matches, ids), articles, cited
+            claims,
+            _ByClaim(verdicts),
+            _ByClaim(evidence),
+            _matches(matches, ids),
+            **{name: self.lookups[name].take(cursor, wanted[name]) for name in LOOKUPS},
         )
 
-    def _targets(self, cursor, evidence: list[tuple]) -> tuple[dict, dict]:
-        """The articles and claims the page's evidence links point to, by id:
-        (uuid, title, url) and (uuid, quote)."""
-        article_ids = {row[6] for row in evidence if row[6] is not None}
-        claim_ids = {row[7] for row in evidence if row[7] is not None}
-        found = []
-        for n, wanted in enumerate((article_ids, claim_ids)):
-            if not wanted:
-                found.append({})
-            elif self.targets is not None:
-                array = "{" + ",".join(map(str, wanted)) + "}"
-                found.append({r[0]: r[1:] for r in self.targets[n].rows(cursor, ids=array)})
-            else:
-                rows = _target_querysets(pk__in=wanted)[n]
-                found.append({r[0]: r[1:] for r in rows})
-        return found[0], found[1]
+
+# A PostgreSQL array of ids is one parameter, however many ids.
+_ARRAY = RawSQL("SELECT unnest(%s::bigint[])", (IDS,))
+
+
+def _array(ids) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
+class Lookup:
+    """Rows of a model by id (a tuple of the rest of ``fields``), read for
+    the ids a page wants and not yet held. It keeps the rows of earlier
+    pages, up to ``keep`` of them (then only those the page wants), so what
+    recurs from page to page is read once, in bounded memory."""
+
+    def __init__(self, model, fields: tuple, keep: int):
+        self.model = apps.get_model(model) if isinstance(model, str) else model
+        self.fields = fields
+        self.keep = keep
+        self.rows: dict = {}
+        self.query = None
+        if connection.vendor == "postgresql":
+            self.query = _Query.of(self._queryset(pk__in=_ARRAY), "ids")
+
+    def _queryset(self, **of_ids) -> QuerySet:
+        return _rows(self.model._base_manager.filter(**of_ids).order_by(), self.fields)
+
+    def take(self, cursor, ids: set) -> dict:
+        """The rows of ``ids`` (``None`` among them is ignored), by id. The
+        dict is only added to afterwards, never changed: a page may hold it
+        while the next page is read."""
+        ids.discard(None)
+        missing = ids - self.rows.keys()
+        if not missing:
+            return self.rows
+        if len(self.rows) + len(missing) > self.keep:
+            self.rows = {i: self.rows[i] for i in ids - missing}
+        if self.query is not None:
+            found = self.query.rows(cursor, ids=_array(missing))
+        else:
+            found = self._queryset(pk__in=missing)
+        self.rows.update((row[0], row[1:]) for row in found)
+        return self.rows
 
 
 def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
@@ -244,13 +307,6 @@ def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
         _rows(verdicts, VERDICT_FIELDS),
         _rows(evidence, EVIDENCE_FIELDS),
         _rows(matches, MATCH_FIELDS),
-    )
-
-
-def _target_querysets(**of_targets) -> tuple[QuerySet, QuerySet]:
-    return (
-        _rows(Article.objects.filter(**of_targets).order_by(), TARGET_ARTICLE_FIELDS),
-        _rows(Claim.objects.filter(**of_targets).order_by(), TARGET_CLAIM_FIELDS),
     )
 
 
@@ -289,12 +345,19 @@ def _matches(rows: list[tuple], ids: list[int]) -> dict[int, list[tuple]]:
 
 @dataclass(frozen=True)
 class Page:
+    """A page of claim rows, their verdicts, evidence and matches, and the
+    rows these point to, by id (the rest of the fields in ``LOOKUPS``)."""
+
     claims: list[tuple]
     verdicts: _ByClaim
     evidence: _ByClaim
     matches: dict[int, list[tuple]]
-    articles: dict[int, tuple]  # cited by the evidence: (uuid, title, url)
-    cited: dict[int, tuple]  # claims cited by the evidence: (uuid, quote)
+    articles: dict[int, tuple]  # of the claims
+    users: dict[int, tuple]
+    labels: dict[int, tuple]
+    sources: dict[int, tuple]
+    targets: dict[int, tuple]  # articles cited by the evidence
+    cited: dict[int, tuple]  # claims cited by the evidence
 
 
 def pages(reader: Reader) -> Iterator[Page]:

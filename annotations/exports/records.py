@@ -111,11 +111,38 @@ def build_records(rows: list[tuple]) -> list[dict]:
 
 
 def _records(page: Page) -> Iterator[dict]:
+    """The records of a page. What was deleted between the page's queries
+    (a claim whose article is gone, a verdict whose label is gone, evidence
+    whose source is gone) is left out, as it would be had it gone before."""
+    articles = {}  # the article of each claim, made once a page
     for row in page.claims:
-        yield _record(row, page)
+        article = articles.get(row[22])
+        if article is None:
+            found = page.articles.get(row[22])
+            if found is None:
+                continue
+            article = articles[row[22]] = _article(row[22], found)
+        yield _record(row, page, article)
 
 
-def _record(row: tuple, page: Page) -> dict:
+def _article(pk: int, row: tuple) -> tuple[str, dict]:
+    """The project's slug, and the article as the records show it. The dict
+    is shared by the records of the article's claims in a page: formats read
+    it, none changes it."""
+    uuid, title, outlet, author, url, published, language, project = row
+    return project, {
+        "uuid": uuid,
+        "id": pk,
+        "title": title,
+        "outlet": outlet,
+        "author": author,
+        "url": url,
+        "published_date": published,
+        "language": language,
+    }
+
+
+def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
     (
         pk,
         uuid,
@@ -136,31 +163,23 @@ def _record(row: tuple, page: Page) -> dict:
         created_at,
         updated_at,
         version,
-        fv_slug,
-        fv_name,
-        fv_rating,
-        fv_by,
-        fv_at,
-        article_id,
-        article_uuid,
-        title,
-        outlet,
-        author,
-        url,
-        published,
-        language,
-        project,
+        final_verdict,
+        final_verdict_by,
+        final_verdict_at,
+        _,
     ) = row
+    users = page.users
     final = None
-    if fv_slug is not None:
+    if final_verdict in page.labels:
+        slug, name, rating = page.labels[final_verdict]
         final = {
-            "verdict": fv_slug,
-            "name": fv_name,
-            "rating": fv_rating,
+            "verdict": slug,
+            "name": name,
+            "rating": rating,
             # Set by an editor, or followed from the reviewers' agreement.
-            "decided_by": "editor" if fv_by else "agreement",
-            "editor": fv_by,
-            "at": fv_at,
+            "decided_by": "editor" if final_verdict_by else "agreement",
+            "editor": _name(users, final_verdict_by),
+            "at": final_verdict_at,
         }
     if origin == "extracted":
         provenance = {
@@ -176,14 +195,17 @@ def _record(row: tuple, page: Page) -> dict:
             "extractor_version": None,
             "score": None,
             "reasons": [],
-            "author": created_by,
+            "author": _name(users, created_by),
         }
     provenance["created_at"] = created_at
     provenance["updated_at"] = updated_at
+    verdicts = page.verdicts.get(pk)
+    evidence = page.evidence.get(pk)
+    matches = page.matches.get(pk)
     return {
         "uuid": uuid,
         "id": pk,
-        "project": project,
+        "project": article[0],
         "quote": quote,
         "start": start,
         "end": end,
@@ -194,26 +216,22 @@ def _record(row: tuple, page: Page) -> dict:
         "claimant": claimant,
         "state": state,
         "version": version,
-        "article": {
-            "uuid": article_uuid,
-            "id": article_id,
-            "title": title,
-            "outlet": outlet,
-            "author": author,
-            "url": url,
-            "published_date": published,
-            "language": language,
-        },
-        "verdicts": _each(_verdict, page.verdicts.get(pk)),
+        "article": article[1],
+        "verdicts": [_verdict(v, page) for v in verdicts if v[2] in page.labels]
+        if verdicts
+        else [],
         "final_verdict": final,
-        "evidence": [_evidence(link, page) for link in page.evidence.get(pk) or ()],
-        "matches": _each(_match, page.matches.get(pk)),
+        "evidence": [_evidence(e, page) for e in evidence if _linked(e, page)] if evidence else [],
+        "matches": [_match(m) for m in matches] if matches else [],
         "provenance": provenance,
     }
 
 
-def _each(item, rows: list[tuple] | None) -> list[dict]:
-    return [item(row) for row in rows] if rows else []
+def _name(users: dict, pk: int | None) -> str | None:
+    """A user's username (None for none, or a user gone since the page was
+    read)."""
+    row = users.get(pk)
+    return row[0] if row else None
 
 
 def _json(text):
@@ -229,10 +247,11 @@ def _json(text):
             return text
 
 
-def _verdict(row: tuple) -> dict:
-    _, reviewer, slug, name, rating, rationale, version, created, updated = row
+def _verdict(row: tuple, page: Page) -> dict:
+    _, reviewer, label, rationale, version, created, updated = row
+    slug, name, rating = page.labels[label]
     return {
-        "reviewer": reviewer,
+        "reviewer": _name(page.users, reviewer),
         "verdict": slug,
         "name": name,
         "rating": rating,
@@ -243,16 +262,23 @@ def _verdict(row: tuple) -> dict:
     }
 
 
+def _linked(row: tuple, page: Page) -> bool:
+    """Whether what an evidence row points to was found."""
+    if row[3] is not None:
+        return row[3] in page.sources
+    if row[4] is not None:
+        return row[4] in page.targets
+    return row[5] in page.cited
+
+
 def _evidence(row: tuple, page: Page) -> dict:
     (
         _,
         uuid,
         stance,
-        source_url,
-        source_title,
-        publisher,
-        article_id,
-        claim_id,
+        source,
+        article,
+        claim,
         excerpt,
         excerpt_start,
         excerpt_end,
@@ -263,15 +289,16 @@ def _evidence(row: tuple, page: Page) -> dict:
         created,
         updated,
     ) = row
-    if source_url is not None:
+    if source is not None:
         kind = "source"
-        target = {"url": source_url, "title": source_title, "publisher": publisher}
-    elif article_id is not None:
+        url, title, publisher = page.sources[source]
+        target = {"url": url, "title": title, "publisher": publisher}
+    elif article is not None:
         kind = "article"
-        article_uuid, title, url = page.articles[article_id]
+        article_uuid, title, url = page.targets[article]
         target = {"uuid": article_uuid, "title": title, "url": url}
     else:
-        claim_uuid, quote = page.cited[claim_id]
+        claim_uuid, quote = page.cited[claim]
         kind, target = "claim", {"uuid": claim_uuid, "quote": quote}
     return {
         "uuid": uuid,
@@ -284,7 +311,7 @@ def _evidence(row: tuple, page: Page) -> dict:
         "excerpt_prefix": excerpt_prefix,
         "excerpt_suffix": excerpt_suffix,
         "note": note,
-        "created_by": who,
+        "created_by": _name(page.users, who),
         "created_at": created,
         "updated_at": updated,
     }

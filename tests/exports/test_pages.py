@@ -3,18 +3,20 @@ the pages are read (here, or ahead by a thread of their own on PostgreSQL;
 a range of ids or a list of them)."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import orjson
 import pytest
 from django.db import connection
-from django.db.models import JSONField, Value
+from django.db.models import JSONField, Q, Value
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations import exports
 from annotations.exports import pages, records
 from annotations.exports.records import ExportScope, claim_records, claims_for_export
 from annotations.models import (
+    Article,
     Claim,
     ClaimMatch,
     ClaimOrigin,
@@ -40,26 +42,145 @@ def _records(scope: ExportScope) -> list[dict]:
 
 
 def _orm_records(scope: ExportScope) -> list[dict]:
-    """The records built from rows the ORM reads (``values_list`` with its
-    converters), all at once."""
-    claims = list(pages._rows(scope.queryset().order_by("pk"), pages.CLAIM_FIELDS))
-    ids = [row[0] for row in claims]
-    verdicts, evidence, matches = (list(qs) for qs in pages._querysets(claim_id__in=ids))
-    articles, cited = (
-        {row[0]: row[1:] for row in qs}
-        for qs in pages._target_querysets(
-            pk__in=[row[n] for row in evidence for n in (6, 7) if row[n] is not None]
+    """The records as the models say them, claim by claim: what the export
+    must write, however it reads its rows."""
+    claims = (
+        scope.queryset()
+        .order_by("pk")
+        .select_related("article__project", "created_by", "final_verdict", "final_verdict_by")
+    )
+    return [_model_record(claim) for claim in claims]
+
+
+def _model_record(claim: Claim) -> dict:
+    article = claim.article
+    final = None
+    if claim.final_verdict is not None:
+        final = {
+            "verdict": claim.final_verdict.slug,
+            "name": claim.final_verdict.name,
+            "rating": claim.final_verdict.rating,
+            "decided_by": "editor" if claim.final_verdict_by else "agreement",
+            "editor": _username(claim.final_verdict_by),
+            "at": _time(claim.final_verdict_at),
+        }
+    extracted = claim.origin == "extracted"
+    matches = []
+    for match in ClaimMatch.objects.filter(Q(left=claim) | Q(right=claim)).order_by("pk"):
+        other = match.right if match.left_id == claim.pk else match.left
+        matches.append(
+            {
+                "claim": str(other.uuid),
+                "article_url": other.article.url,
+                "article_title": other.article.title,
+                "article_published_date": _day(other.article.published_date),
+                "score": match.score,
+                "state": match.state,
+                "stance": match.stance,
+            }
         )
-    )
-    page = pages.Page(
-        claims,
-        pages._ByClaim(verdicts),
-        pages._ByClaim(evidence),
-        pages._matches(matches, ids),
-        articles,
-        cited,
-    )
-    return list(records._records(page))
+    return {
+        "uuid": str(claim.uuid),
+        "id": claim.pk,
+        "project": article.project.slug,
+        "quote": claim.quote,
+        "start": claim.start,
+        "end": claim.end,
+        "prefix": claim.prefix,
+        "suffix": claim.suffix,
+        "normalized_text": claim.normalized_text,
+        "claim_type": claim.claim_type,
+        "claimant": claim.claimant,
+        "state": claim.state,
+        "version": claim.version,
+        "article": {
+            "uuid": str(article.uuid),
+            "id": article.pk,
+            "title": article.title,
+            "outlet": article.outlet,
+            "author": article.author,
+            "url": article.url,
+            "published_date": _day(article.published_date),
+            "language": article.language,
+        },
+        "verdicts": [
+            {
+                "reviewer": v.reviewer.username,
+                "verdict": v.label.slug,
+                "name": v.label.name,
+                "rating": v.label.rating,
+                "rationale": v.rationale,
+                "version": v.version,
+                "created_at": _time(v.created_at),
+                "updated_at": _time(v.updated_at),
+            }
+            for v in claim.verdicts.select_related("reviewer", "label").order_by("created_at", "pk")
+        ],
+        "final_verdict": final,
+        "evidence": [
+            _model_evidence(link)
+            for link in claim.evidence.select_related(
+                "source", "target_article", "target_claim", "created_by"
+            ).order_by("created_at", "pk")
+        ],
+        "matches": matches,
+        "provenance": {
+            "origin": claim.origin,
+            "extractor_version": claim.extractor_version if extracted else None,
+            "score": claim.score if extracted else None,
+            "reasons": claim.reasons if extracted else [],
+            "author": None if extracted else _username(claim.created_by),
+            "created_at": _time(claim.created_at),
+            "updated_at": _time(claim.updated_at),
+        },
+    }
+
+
+def _model_evidence(link: EvidenceLink) -> dict:
+    if link.source is not None:
+        kind = "source"
+        target = {"url": link.source.url, "title": link.source.title}
+        target["publisher"] = link.source.publisher
+    elif link.target_article is not None:
+        kind = "article"
+        target = {"uuid": str(link.target_article.uuid), "title": link.target_article.title}
+        target["url"] = link.target_article.url
+    else:
+        kind = "claim"
+        target = {"uuid": str(link.target_claim.uuid), "quote": link.target_claim.quote}
+    return {
+        "uuid": str(link.uuid),
+        "stance": link.stance,
+        "kind": kind,
+        "target": target,
+        "excerpt": link.excerpt,
+        "excerpt_start": link.excerpt_start,
+        "excerpt_end": link.excerpt_end,
+        "excerpt_prefix": link.excerpt_prefix,
+        "excerpt_suffix": link.excerpt_suffix,
+        "note": link.note,
+        "created_by": _username(link.created_by),
+        "created_at": _time(link.created_at),
+        "updated_at": _time(link.updated_at),
+    }
+
+
+def _username(user) -> str | None:
+    return user.username if user is not None else None
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _time(value) -> str | None:
+    """As the database writes it: PostgreSQL always with microseconds;
+    SQLite as Django stored it (without them when there are none)."""
+    if value is None:
+        return None
+    if connection.vendor == "postgresql":
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return records.ts(value)
 
 
 def _jsonl(scope: ExportScope) -> bytes:
@@ -176,6 +297,68 @@ def test_records_say_what_was_decided(varied, project):
     ]
     assert by_id[fifth.pk]["provenance"]["reasons"] == "not a list"
     assert by_id[sixth.pk]["provenance"]["reasons"] is None
+
+
+def test_what_pages_share_is_read_once(project, alice, bob):
+    """Users, labels and sources that recur from page to page are read
+    once; the articles of each page are read with it."""
+    for i in range(6):
+        claim = factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+        verdict_set(claim=claim, reviewer=(alice, bob)[i % 2], label="supported")
+        evidence_link_create(claim=claim, user=alice, stance="supports", url="https://x.example/1")
+    scope = ExportScope(claims=claims_for_export(project=project), chunk_size=2)
+    with CaptureQueriesContext(connection) as captured:
+        got = _records(scope)
+    assert got == _orm_records(scope)
+
+    def reads(table):
+        return sum(f'FROM "{table}"' in q["sql"] for q in captured.captured_queries)
+
+    assert reads("auth_user") == reads("annotations_verdictlabel") == 1
+    assert reads("annotations_source") == 1
+    assert reads("annotations_article") == 3
+
+
+def test_keeps_a_bounded_number_of_rows_between_pages(project, alice):
+    lookup = pages.Lookup(Source, ("pk", "url"), keep=2)
+    first, second, third, fourth = (
+        Source.objects.create(project=project, url=f"https://x.example/{i}").pk for i in range(4)
+    )
+    with connection.cursor() as cursor:
+        assert lookup.take(cursor, {first, second, None}) == {
+            first: ("https://x.example/0",),
+            second: ("https://x.example/1",),
+        }
+        held = lookup.take(cursor, {first})
+        assert len(held) == 2
+        # Over the bound: only what the page wants is kept, in a new dict
+        # (a page read before may still be using the old one).
+        assert lookup.take(cursor, {second, third, fourth}).keys() == {second, third, fourth}
+        assert held.keys() == {first, second}
+
+
+def test_what_went_between_a_pages_queries_is_left_out(varied, project, monkeypatch):
+    """A claim whose article, a verdict whose label or evidence whose source
+    is not found by the lookups (deleted after the page's rows were read) is
+    left out, not a failed export."""
+    first, second, third, *_ = varied
+    take = pages.Lookup.take
+
+    def deleted(self, cursor, ids):
+        if self.model is Source:
+            return {}
+        gone = {Article: first.article_id, VerdictLabel: second.final_verdict_id}.get(self.model)
+        return {k: v for k, v in take(self, cursor, ids).items() if k != gone}
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    monkeypatch.setattr(pages.Lookup, "take", deleted)
+    by_id = {r["id"]: r for r in _records(ExportScope(claims=claims_for_export(project=project)))}
+    assert first.pk not in by_id
+    assert by_id[second.pk]["final_verdict"] is None
+    assert [v["verdict"] for v in by_id[second.pk]["verdicts"]] == ["disputed", "supported"]
+    # Its source gone, and the article it cited (the first claim's).
+    assert [e["kind"] for e in by_id[third.pk]["evidence"]] == ["claim"]
 
 
 def test_sparse_and_filtered_pages(varied, project):
