@@ -175,12 +175,29 @@ class _Query:
             raise ValueError(f"expected parameters {expected}, compiled {slots}")
         return cls(sql, tuple(params), tuple(slots))
 
-    def rows(self, cursor, **values) -> list[tuple]:
+    def params_with(self, values: dict) -> list:
         params = list(self.params)
         for i, name in self.slots:
             params[i] = values[name]
-        cursor.execute(self.sql, params)
+        return params
+
+    def rows(self, cursor, **values) -> list[tuple]:
+        cursor.execute(self.sql, self.params_with(values))
         return cursor.fetchall()
+
+
+def _together(link, runs: list[tuple["_Query", dict]]) -> list[list[tuple]]:
+    """The rows of several queries (each with its values), sent together on
+    ``link``, a psycopg connection, in pipeline mode: one round trip, so a
+    thread reading ahead waits once for them, and takes the interpreter's
+    lock back once, not once a query."""
+    with link.pipeline():
+        cursors = []
+        for query, values in runs:
+            cursor = link.cursor()
+            cursor.execute(query.sql, query.params_with(values))
+            cursors.append(cursor)
+    return [cursor.fetchall() for cursor in cursors]
 
 
 class Reader:
@@ -217,20 +234,32 @@ class Related:
             self.lists = [_Query.of(qs, "ids") for qs in _querysets(claim_id__in=_ARRAY)]
         self.lookups = {name: Lookup(*spec) for name, spec in LOOKUPS.items()}
 
-    def page(self, cursor, claims: list[tuple]) -> "Page":
+    def page(self, cursor, claims: list[tuple], link=None) -> "Page":
+        """The page of ``claims``, read on ``cursor``; or, given ``link`` (a
+        psycopg connection of a thread reading ahead), with the queries that
+        do not wait on each other sent together."""
         if not claims:
             return Page(claims, _ByClaim([]), _ByClaim([]), {}, **{n: {} for n in LOOKUPS})
         ids = [row[0] for row in claims]
+        articles = self.lookups["articles"]
         if ids[-1] - ids[0] < 2 * len(ids):
-            low, high = ids[0], ids[-1]
-            verdicts, evidence, matches = (q.rows(cursor, low=low, high=high) for q in self.ranges)
+            runs = [(q, {"low": ids[0], "high": ids[-1]}) for q in self.ranges]
         elif self.lists is not None:
-            array = _array(ids)
-            verdicts, evidence, matches = (q.rows(cursor, ids=array) for q in self.lists)
+            runs = [(q, {"ids": _array(ids)}) for q in self.lists]
         else:
+            runs = None
             verdicts, evidence, matches = (list(q) for q in _querysets(claim_id__in=ids))
+        wanted_articles = {row[22] for row in claims}
+        if runs is not None and link is not None:
+            missing = articles.missing(wanted_articles)
+            if missing:
+                runs.append((articles.query, {"ids": _array(missing)}))
+            verdicts, evidence, matches, *found = _together(link, runs)
+            articles.add(found[0] if found else ())
+        elif runs is not None:
+            verdicts, evidence, matches = (q.rows(cursor, **values) for q, values in runs)
         wanted = {
-            "articles": {row[22] for row in claims},
+            "articles": wanted_articles,
             "users": {row[15] for row in claims}
             | {row[20] for row in claims}
             | {row[1] for row in verdicts}
@@ -275,22 +304,29 @@ class Lookup:
     def _queryset(self, **of_ids) -> QuerySet:
         return _rows(self.model._base_manager.filter(**of_ids).order_by(), self.fields)
 
-    def take(self, cursor, ids: set) -> dict:
-        """The rows of ``ids`` (``None`` among them is ignored), by id. The
-        dict is only added to afterwards, never changed: a page may hold it
-        while the next page is read."""
+    def missing(self, ids: set) -> set:
+        """Those of ``ids`` not held (``None`` among them is ignored); if
+        reading them would hold more than ``keep``, only the rows of ``ids``
+        are kept, in a new dict: one a page holds is only added to, never
+        changed, as the next page is read."""
         ids.discard(None)
         missing = ids - self.rows.keys()
-        if not missing:
-            return self.rows
-        if len(self.rows) + len(missing) > self.keep:
+        if missing and len(self.rows) + len(missing) > self.keep:
             self.rows = {i: self.rows[i] for i in ids - missing}
-        if self.query is not None:
-            found = self.query.rows(cursor, ids=_array(missing))
-        else:
-            found = self._queryset(pk__in=missing)
+        return missing
+
+    def add(self, found) -> dict:
         self.rows.update((row[0], row[1:]) for row in found)
         return self.rows
+
+    def take(self, cursor, ids: set) -> dict:
+        """The rows of ``ids``, by id, reading those not held."""
+        missing = self.missing(ids)
+        if not missing:
+            return self.rows
+        if self.query is not None:
+            return self.add(self.query.rows(cursor, ids=_array(missing)))
+        return self.add(self._queryset(pk__in=missing))
 
 
 def _querysets(**of_claims) -> tuple[QuerySet, QuerySet, QuerySet]:
@@ -422,7 +458,7 @@ def read_ahead(reader: Reader, after: int) -> "_Ahead | None":
     def related(link):
         for rows in claims:
             with link.cursor() as cursor:
-                yield reader.related.page(cursor, rows)
+                yield reader.related.page(cursor, rows, link=link)
 
     return _Ahead(links[1], related, then=claims)
 

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from annotations.exports.pages import Page, Reader, Related, pages
 from annotations.models import Claim, EvidenceLink, Verdict
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 3000
 
 # An export's watermark is its start time minus this margin: a change whose
 # transaction was still open when the export started carries an earlier

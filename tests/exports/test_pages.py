@@ -418,6 +418,26 @@ def test_pages_read_ahead_are_the_pages_read_here(project, alice, monkeypatch):
 
 @POSTGRESQL
 @pytest.mark.django_db(transaction=True)
+def test_pages_read_together_are_the_pages_read_query_by_query(varied, project):
+    """A thread reading ahead sends a page's queries together (pipeline
+    mode), for a range of ids and for a list of them."""
+    reader = pages.Reader(claims_for_export(project=project), 100)
+    with connection.cursor() as cursor:
+        rows = reader.claims.rows(cursor, after=0)
+        for claims in (rows, [rows[0], rows[-1]]):
+            expected = list(records._records(pages.Related().page(cursor, claims)))
+            link = pages._connect()
+            try:
+                with link.cursor() as link_cursor:
+                    page = pages.Related().page(link_cursor, claims, link=link)
+            finally:
+                link.close()
+            assert list(records._records(page)) == expected
+            assert len(expected) == len(claims)
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
 def test_pages_without_connections_to_read_ahead(project, monkeypatch):
     for _ in range(5):
         factories.ClaimFactory(article=factories.ArticleFactory(project=project))
