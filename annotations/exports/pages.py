@@ -287,7 +287,8 @@ def _array(ids) -> str:
 
 
 class Lookup:
-    """Rows of a model by id (a tuple of the rest of ``fields``), read for
+    """Rows of a model by id (a tuple of the rest of ``fields``, or the one
+    value if there is one), read for
     the ids a page wants and not yet held. It keeps the rows of earlier
     pages, up to ``keep`` of them (then only those the page wants), so what
     recurs from page to page is read once, in bounded memory."""
@@ -316,7 +317,10 @@ class Lookup:
         return missing
 
     def add(self, found) -> dict:
-        self.rows.update((row[0], row[1:]) for row in found)
+        if len(self.fields) == 2:  # the value itself, not a tuple of one
+            self.rows.update(found)
+        else:
+            self.rows.update((row[0], row[1:]) for row in found)
         return self.rows
 
     def take(self, cursor, ids: set) -> dict:
@@ -389,7 +393,7 @@ class Page:
     evidence: _ByClaim
     matches: dict[int, list[tuple]]
     articles: dict[int, tuple]  # of the claims
-    users: dict[int, tuple]
+    users: dict[int, str]  # usernames
     labels: dict[int, tuple]
     sources: dict[int, tuple]
     targets: dict[int, tuple]  # articles cited by the evidence

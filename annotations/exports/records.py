@@ -178,7 +178,7 @@ def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
             "rating": rating,
             # Set by an editor, or followed from the reviewers' agreement.
             "decided_by": "editor" if final_verdict_by else "agreement",
-            "editor": _name(users, final_verdict_by),
+            "editor": users.get(final_verdict_by),
             "at": final_verdict_at,
         }
     if origin == "extracted":
@@ -195,7 +195,7 @@ def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
             "extractor_version": None,
             "score": None,
             "reasons": [],
-            "author": _name(users, created_by),
+            "author": users.get(created_by),
         }
     provenance["created_at"] = created_at
     provenance["updated_at"] = updated_at
@@ -227,13 +227,6 @@ def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
     }
 
 
-def _name(users: dict, pk: int | None) -> str | None:
-    """A user's username (None for none, or a user gone since the page was
-    read)."""
-    row = users.get(pk)
-    return row[0] if row else None
-
-
 def _json(text):
     """A JSON field's value, read as the ORM would (its text, if not JSON)."""
     if not isinstance(text, str):
@@ -251,7 +244,7 @@ def _verdict(row: tuple, page: Page) -> dict:
     _, reviewer, label, rationale, version, created, updated = row
     slug, name, rating = page.labels[label]
     return {
-        "reviewer": _name(page.users, reviewer),
+        "reviewer": page.users.get(reviewer),
         "verdict": slug,
         "name": name,
         "rating": rating,
@@ -311,7 +304,7 @@ def _evidence(row: tuple, page: Page) -> dict:
         "excerpt_prefix": excerpt_prefix,
         "excerpt_suffix": excerpt_suffix,
         "note": note,
-        "created_by": _name(page.users, who),
+        "created_by": page.users.get(who),
         "created_at": created,
         "updated_at": updated,
     }

@@ -326,8 +326,8 @@ def test_keeps_a_bounded_number_of_rows_between_pages(project, alice):
     )
     with connection.cursor() as cursor:
         assert lookup.take(cursor, {first, second, None}) == {
-            first: ("https://x.example/0",),
-            second: ("https://x.example/1",),
+            first: "https://x.example/0",
+            second: "https://x.example/1",
         }
         held = lookup.take(cursor, {first})
         assert len(held) == 2
