@@ -38,6 +38,15 @@ class PairAgreement:
 
 
 @dataclass(frozen=True)
+class NamedPair:
+    """A pair's figures with the reviewers' names, for people to read."""
+
+    first: str
+    second: str
+    figures: PairAgreement
+
+
+@dataclass(frozen=True)
 class Agreement:
     claims: int  # claims with at least two verdicts
     verdicts: int  # the verdicts on them

@@ -5,8 +5,13 @@ Scoping by user lives here so that no view can forget it: a view asks for
 another project's article finds nothing (a 404).
 """
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+
+if TYPE_CHECKING:
+    from annotations.agreement import Agreement, NamedPair
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -143,6 +148,18 @@ class VerdictQuerySet(models.QuerySet):
             .values("claim_id")
         )
         return self.filter(claim_id__in=several).values_list("claim_id", "reviewer_id", "label_id")
+
+    def reviewer_agreement(self) -> tuple["Agreement", list["NamedPair"]]:
+        """The agreement of these verdicts, and its pairs of reviewers with
+        their usernames (two queries, whatever the number of verdicts)."""
+        from django.contrib.auth import get_user_model
+
+        from annotations.agreement import NamedPair, agreement  # numpy: loaded when used
+
+        result = agreement(self.for_agreement().iterator())
+        ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
+        names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+        return result, [NamedPair(names[p.first], names[p.second], p) for p in result.pairs]
 
 
 class ExtractionRunQuerySet(models.QuerySet):

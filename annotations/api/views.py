@@ -2,7 +2,6 @@
 (another project's object is a 404), validates with a serializer and writes
 through the services, which check the user's role (a 403 when too low)."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import (
@@ -16,7 +15,6 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from annotations.agreement import agreement
 from annotations.api import filters, serializers
 from annotations.api.base import ApiView
 from annotations.api.errors import stale_response
@@ -105,9 +103,7 @@ class ProjectViewSet(ApiView, ProjectExportMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def agreement(self, request, slug=None):
         project = self.get_object()
-        result = agreement(Verdict.objects.in_project(project).for_agreement().iterator())
-        ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
-        names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+        result, pairs = Verdict.objects.in_project(project).reviewer_agreement()
         body = {
             "claims": result.claims,
             "verdicts": result.verdicts,
@@ -117,13 +113,13 @@ class ProjectViewSet(ApiView, ProjectExportMixin, viewsets.ReadOnlyModelViewSet)
             "reading": result.reading,
             "pairs": [
                 {
-                    "first": names[p.first],
-                    "second": names[p.second],
-                    "claims": p.claims,
-                    "agreed": p.agreed,
-                    "kappa": p.kappa,
+                    "first": p.first,
+                    "second": p.second,
+                    "claims": p.figures.claims,
+                    "agreed": p.figures.agreed,
+                    "kappa": p.figures.kappa,
                 }
-                for p in result.pairs
+                for p in pairs
             ],
         }
         return Response(serializers.AgreementSerializer(body).data)

@@ -7,13 +7,12 @@ claims judged twice or more as bare ids, the names of their reviewers and
 labels, and one page of disagreements with their verdicts.
 """
 
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotations.agreement import RELIABLE, TENTATIVE, agreement
+from annotations.agreement import RELIABLE, TENTATIVE
 from annotations.models import Claim, Verdict
 from annotations.views.access import get_project_for_user
 
@@ -23,12 +22,7 @@ DISAGREEMENTS_PER_PAGE = 25
 @require_GET
 def project_agreement(request, slug):
     project, membership = get_project_for_user(request, slug)
-    result = agreement(Verdict.objects.in_project(project).for_agreement().iterator())
-    reviewer_ids = {p.first for p in result.pairs} | {p.second for p in result.pairs}
-    names = dict(get_user_model().objects.filter(pk__in=reviewer_ids).values_list("pk", "username"))
-    pairs = [
-        {"first": names[p.first], "second": names[p.second], "figures": p} for p in result.pairs
-    ]
+    result, pairs = Verdict.objects.in_project(project).reviewer_agreement()
     show_all = request.GET.get("show") == "all"
     page = Paginator(
         _disagreements(project, undecided_only=not show_all), DISAGREEMENTS_PER_PAGE
