@@ -110,6 +110,14 @@ MATCH_FIELDS = (
     "state",
     "stance",
 )
+# Where the ids of what is read by id are in the rows.
+ARTICLE, CREATED_BY, FINAL_VERDICT, FINAL_VERDICT_BY = map(
+    CLAIM_FIELDS.index, ("article_id", "created_by_id", "final_verdict_id", "final_verdict_by_id")
+)
+REVIEWER, LABEL = map(VERDICT_FIELDS.index, ("reviewer_id", "label_id"))
+SOURCE, TARGET_ARTICLE, TARGET_CLAIM, LINKED_BY = map(
+    EVIDENCE_FIELDS.index, ("source_id", "target_article_id", "target_claim_id", "created_by_id")
+)
 # The rows read by id: the model, what is read of it (its id first), and how
 # many a lookup keeps between pages. Users, labels and sources recur from
 # page to page; the articles of claims and of evidence seldom do.
@@ -249,7 +257,7 @@ class Related:
         else:
             runs = None
             verdicts, evidence, matches = (list(q) for q in _querysets(claim_id__in=ids))
-        wanted_articles = {row[22] for row in claims}
+        wanted_articles = {row[ARTICLE] for row in claims}
         if runs is not None and link is not None:
             missing = articles.missing(wanted_articles)
             if missing:
@@ -260,14 +268,14 @@ class Related:
             verdicts, evidence, matches = (q.rows(cursor, **values) for q, values in runs)
         wanted = {
             "articles": wanted_articles,
-            "users": {row[15] for row in claims}
-            | {row[20] for row in claims}
-            | {row[1] for row in verdicts}
-            | {row[12] for row in evidence},
-            "labels": {row[19] for row in claims} | {row[2] for row in verdicts},
-            "sources": {row[3] for row in evidence},
-            "targets": {row[4] for row in evidence},
-            "cited": {row[5] for row in evidence},
+            "users": {row[CREATED_BY] for row in claims}
+            | {row[FINAL_VERDICT_BY] for row in claims}
+            | {row[REVIEWER] for row in verdicts}
+            | {row[LINKED_BY] for row in evidence},
+            "labels": {row[FINAL_VERDICT] for row in claims} | {row[LABEL] for row in verdicts},
+            "sources": {row[SOURCE] for row in evidence},
+            "targets": {row[TARGET_ARTICLE] for row in evidence},
+            "cited": {row[TARGET_CLAIM] for row in evidence},
         }
         return Page(
             claims,
@@ -288,10 +296,10 @@ def _array(ids) -> str:
 
 class Lookup:
     """Rows of a model by id (a tuple of the rest of ``fields``, or the one
-    value if there is one), read for
-    the ids a page wants and not yet held. It keeps the rows of earlier
-    pages, up to ``keep`` of them (then only those the page wants), so what
-    recurs from page to page is read once, in bounded memory."""
+    value if there is one), read for the ids a page wants and not yet held.
+    It keeps the rows of earlier pages, up to ``keep`` of them (then only
+    those the page wants), so what recurs from page to page is read once, in
+    bounded memory."""
 
     def __init__(self, model, fields: tuple, keep: int):
         self.model = apps.get_model(model) if isinstance(model, str) else model

@@ -19,7 +19,16 @@ import orjson
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.exports.pages import Page, Reader, Related, pages
+from annotations.exports.pages import (
+    ARTICLE,
+    SOURCE,
+    TARGET_ARTICLE,
+    TARGET_CLAIM,
+    Page,
+    Reader,
+    Related,
+    pages,
+)
 from annotations.models import Claim, EvidenceLink, Verdict
 
 CHUNK_SIZE = 3000
@@ -116,12 +125,13 @@ def _records(page: Page) -> Iterator[dict]:
     whose source is gone) is left out, as it would be had it gone before."""
     articles = {}  # the article of each claim, made once a page
     for row in page.claims:
-        article = articles.get(row[22])
+        pk = row[ARTICLE]
+        article = articles.get(pk)
         if article is None:
-            found = page.articles.get(row[22])
+            found = page.articles.get(pk)
             if found is None:
                 continue
-            article = articles[row[22]] = _article(row[22], found)
+            article = articles[pk] = _article(pk, found)
         yield _record(row, page, article)
 
 
@@ -257,11 +267,11 @@ def _verdict(row: tuple, page: Page) -> dict:
 
 def _linked(row: tuple, page: Page) -> bool:
     """Whether what an evidence row points to was found."""
-    if row[3] is not None:
-        return row[3] in page.sources
-    if row[4] is not None:
-        return row[4] in page.targets
-    return row[5] in page.cited
+    if row[SOURCE] is not None:
+        return row[SOURCE] in page.sources
+    if row[TARGET_ARTICLE] is not None:
+        return row[TARGET_ARTICLE] in page.targets
+    return row[TARGET_CLAIM] in page.cited
 
 
 def _evidence(row: tuple, page: Page) -> dict:
