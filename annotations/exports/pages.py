@@ -467,10 +467,13 @@ def read_ahead(reader: Reader, after: int) -> "_Ahead | None":
         return None
     claims = _Ahead(links[0], lambda link: _claims(reader, link, after))
 
+    # Pipeline mode needs libpq 14 or later (psycopg[binary] brings its own).
+    together = connection.Database.Pipeline.is_supported()
+
     def related(link):
         for rows in claims:
             with link.cursor() as cursor:
-                yield reader.related.page(cursor, rows, link=link)
+                yield reader.related.page(cursor, rows, link=link if together else None)
 
     return _Ahead(links[1], related, then=claims)
 
