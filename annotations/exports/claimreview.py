@@ -16,6 +16,7 @@ import orjson
 from django.urls import NoReverseMatch, reverse
 
 from annotations.exports.records import ExportScope, claim_records
+from annotations.exports.schema import Record
 
 BEST_RATING = 5
 WORST_RATING = 1
@@ -32,17 +33,15 @@ class Publisher:
     base_url: str  # e.g. "https://factcheck.example.org" (no trailing slash)
     name: str
 
-    def claim_url(self, record: dict) -> str:
+    def claim_url(self, record: Record) -> str:
         try:
-            path = reverse("claim_detail", kwargs={"slug": record["project"], "pk": record["id"]})
+            path = reverse("claim_detail", kwargs={"slug": record.project, "pk": record.id})
         except NoReverseMatch:
-            return f"{self.article_url(record)}#claim-{record['uuid']}"
+            return f"{self.article_url(record)}#claim-{record.uuid}"
         return f"{self.base_url}{path}"
 
-    def article_url(self, record: dict) -> str:
-        path = reverse(
-            "article_detail", kwargs={"slug": record["project"], "pk": record["article"]["id"]}
-        )
+    def article_url(self, record: Record) -> str:
+        path = reverse("article_detail", kwargs={"slug": record.project, "pk": record.article.id})
         return f"{self.base_url}{path}"
 
 
@@ -62,43 +61,41 @@ def reviewed_only(scope: ExportScope) -> ExportScope:
     return dataclasses.replace(scope, claims=scope.claims.filter(final_verdict__isnull=False))
 
 
-def claim_review(record: dict, publisher: Publisher) -> dict:
-    final = record["final_verdict"]
+def claim_review(record: Record, publisher: Publisher) -> dict:
+    final = record.final_verdict
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": publisher.claim_url(record),
-        "claimReviewed": short_claim(record["normalized_text"] or record["quote"]),
+        "claimReviewed": short_claim(record.normalized_text or record.quote),
         "author": {"@type": "Organization", "name": publisher.name, "url": publisher.base_url},
-        "datePublished": final["at"] or record["provenance"]["updated_at"],
+        "datePublished": final.at or record.provenance.updated_at,
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": int(final["rating"]),
+            "ratingValue": int(final.rating),
             "bestRating": BEST_RATING,
             "worstRating": WORST_RATING,
-            "alternateName": final["name"],
-            "name": final["name"],
+            "alternateName": final.name,
+            "name": final.name,
         },
         "itemReviewed": _claim(record, publisher),
     }
     return review
 
 
-def _claim(record: dict, publisher: Publisher) -> dict:
-    article = record["article"]
+def _claim(record: Record, publisher: Publisher) -> dict:
+    article = record.article
     appearances = [
         _creative_work(
-            article["url"] or publisher.article_url(record),
-            article["title"],
-            article["published_date"],
+            article.url or publisher.article_url(record),
+            article.title,
+            article.published_date,
         )
     ]
-    for match in record["matches"]:
-        if match["state"] == "confirmed" and match["article_url"]:
+    for match in record.matches:
+        if match.state == "confirmed" and match.article_url:
             appearances.append(
-                _creative_work(
-                    match["article_url"], match["article_title"], match["article_published_date"]
-                )
+                _creative_work(match.article_url, match.article_title, match.article_published_date)
             )
     dated = [a for a in appearances if "datePublished" in a]
     first = min(dated, key=lambda a: a["datePublished"]) if dated else appearances[0]
@@ -108,19 +105,19 @@ def _claim(record: dict, publisher: Publisher) -> dict:
         "appearance": appearances,
         "firstAppearance": first,
     }
-    if article["published_date"]:
-        item["datePublished"] = article["published_date"]
+    if article.published_date:
+        item["datePublished"] = article.published_date
     return item
 
 
-def _claimant(record: dict) -> dict:
-    if record["claimant"]:
-        return {"@type": "Person", "name": record["claimant"]}
+def _claimant(record: Record) -> dict:
+    if record.claimant:
+        return {"@type": "Person", "name": record.claimant}
     # No named claimant: the claim is the outlet's own.
-    article = record["article"]
-    if article["author"]:
-        return {"@type": "Person", "name": article["author"]}
-    return {"@type": "Organization", "name": article["outlet"] or "Unknown"}
+    article = record.article
+    if article.author:
+        return {"@type": "Person", "name": article.author}
+    return {"@type": "Organization", "name": article.outlet or "Unknown"}
 
 
 def _creative_work(url: str, title: str, published: str | None) -> dict:

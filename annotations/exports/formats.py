@@ -5,11 +5,13 @@ import csv
 import io
 from collections.abc import Iterator
 
-import orjson
+import msgspec
 
 from annotations.exports.records import ExportScope, claim_records
+from annotations.exports.schema import Record
 
-_encode = orjson.dumps
+# Writes each record onto the end of a buffer: no bytes object per record.
+_encoder = msgspec.json.Encoder()
 
 BOM = "\ufeff"
 # A cell a spreadsheet would read as a formula (or a DDE call) is written
@@ -54,30 +56,31 @@ FLUSH_AT = 256 * 1024
 
 def jsonl(scope: ExportScope) -> Iterator[bytes]:
     for page in claim_records(scope):
-        buffer = io.BytesIO()
+        buffer = bytearray()
         for record in page:
-            buffer.write(_encode(record, option=orjson.OPT_APPEND_NEWLINE))
-            if buffer.tell() >= FLUSH_AT:
-                yield buffer.getvalue()
-                buffer = io.BytesIO()
-        if buffer.tell():
-            yield buffer.getvalue()
+            _encoder.encode_into(record, buffer, -1)
+            buffer += b"\n"
+            if len(buffer) >= FLUSH_AT:
+                yield bytes(buffer)
+                buffer = bytearray()
+        if buffer:
+            yield bytes(buffer)
 
 
 def json_array(scope: ExportScope) -> Iterator[bytes]:
     yield b"["
     separator = b"\n"
     for page in claim_records(scope):
-        buffer = io.BytesIO()
+        buffer = bytearray()
         for record in page:
-            buffer.write(separator)
-            buffer.write(_encode(record))
+            buffer += separator
+            _encoder.encode_into(record, buffer, -1)
             separator = b",\n"
-            if buffer.tell() >= FLUSH_AT:
-                yield buffer.getvalue()
-                buffer = io.BytesIO()
-        if buffer.tell():
-            yield buffer.getvalue()
+            if len(buffer) >= FLUSH_AT:
+                yield bytes(buffer)
+                buffer = bytearray()
+        if buffer:
+            yield bytes(buffer)
     yield b"\n]\n"
 
 
@@ -104,39 +107,39 @@ def safe_cell(value):
     return "" if value is None else value
 
 
-def _csv_row(record: dict) -> list:
-    article = record["article"]
-    final = record["final_verdict"] or {}
-    provenance = record["provenance"]
+def _csv_row(record: Record) -> list:
+    article = record.article
+    final = record.final_verdict
+    provenance = record.provenance
     urls = []
-    for link in record["evidence"]:
-        url = link["target"].get("url")
+    for link in record.evidence:
+        url = getattr(link.target, "url", "")
         if url:
             urls.append(url)
     row = [
-        record["uuid"],
-        record["quote"],
-        record["start"],
-        record["end"],
-        record["normalized_text"],
-        record["claim_type"],
-        record["claimant"],
-        record["state"],
-        final.get("verdict"),
-        final.get("editor"),
-        "; ".join(f"{v['reviewer']}: {v['verdict']}" for v in record["verdicts"]),
+        record.uuid,
+        record.quote,
+        record.start,
+        record.end,
+        record.normalized_text,
+        record.claim_type,
+        record.claimant,
+        record.state,
+        final.verdict if final else None,
+        final.editor if final else None,
+        "; ".join(f"{v.reviewer}: {v.verdict}" for v in record.verdicts),
         " ".join(urls),
-        len(record["evidence"]),
-        provenance["origin"],
-        provenance["score"],
-        provenance["extractor_version"],
-        provenance["author"],
-        article["uuid"],
-        article["title"],
-        article["outlet"],
-        article["url"],
-        article["published_date"],
-        provenance["created_at"],
-        provenance["updated_at"],
+        len(record.evidence),
+        provenance.origin,
+        provenance.score,
+        provenance.extractor_version,
+        provenance.author,
+        article.uuid,
+        article.title,
+        article.outlet,
+        article.url,
+        article.published_date,
+        provenance.created_at,
+        provenance.updated_at,
     ]
     return [safe_cell(value) for value in row]

@@ -29,6 +29,18 @@ from annotations.exports.pages import (
     Related,
     pages,
 )
+from annotations.exports.schema import (
+    ArticleTarget,
+    ClaimTarget,
+    FinalVerdict,
+    Provenance,
+    Record,
+    RecordArticle,
+    RecordEvidence,
+    RecordMatch,
+    RecordVerdict,
+    SourceTarget,
+)
 from annotations.models import Claim, EvidenceLink, Verdict
 
 CHUNK_SIZE = 3000
@@ -104,7 +116,7 @@ def claim_pages(scope: ExportScope) -> Iterator[list[tuple]]:
         after = rows[-1][0]
 
 
-def claim_records(scope: ExportScope) -> Iterator[Iterator[dict]]:
+def claim_records(scope: ExportScope) -> Iterator[Iterator[Record]]:
     """Export records, a page (at most ``chunk_size``) at a time, each page
     built record by record as it is taken."""
     for page in pages(Reader(scope.queryset(), scope.chunk_size)):
@@ -113,13 +125,13 @@ def claim_records(scope: ExportScope) -> Iterator[Iterator[dict]]:
         yield _records(page)
 
 
-def build_records(rows: list[tuple]) -> list[dict]:
+def build_records(rows: list[tuple]) -> list[Record]:
     """The records of claim rows from ``claim_pages``."""
     with connection.cursor() as cursor:
         return list(_records(Related().page(cursor, rows)))
 
 
-def _records(page: Page) -> Iterator[dict]:
+def _records(page: Page) -> Iterator[Record]:
     """The records of a page. What was deleted between the page's queries
     (a claim whose article is gone, a verdict whose label is gone, evidence
     whose source is gone) is left out, as it would be had it gone before."""
@@ -135,24 +147,23 @@ def _records(page: Page) -> Iterator[dict]:
         yield _record(row, page, article)
 
 
-def _article(pk: int, row: tuple) -> tuple[str, dict]:
-    """The project's slug, and the article as the records show it. The dict
-    is shared by the records of the article's claims in a page: formats read
-    it, none changes it."""
+def _article(pk: int, row: tuple) -> tuple[str, RecordArticle]:
+    """The project's slug, and the article as the records show it (shared
+    by the records of its claims in a page)."""
     uuid, title, outlet, author, url, published, language, project = row
-    return project, {
-        "uuid": uuid,
-        "id": pk,
-        "title": title,
-        "outlet": outlet,
-        "author": author,
-        "url": url,
-        "published_date": published,
-        "language": language,
-    }
+    return project, RecordArticle(
+        uuid=uuid,
+        id=pk,
+        title=title,
+        outlet=outlet,
+        author=author,
+        url=url,
+        published_date=published,
+        language=language,
+    )
 
 
-def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
+def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Record:
     (
         pk,
         uuid,
@@ -182,59 +193,58 @@ def _record(row: tuple, page: Page, article: tuple[str, dict]) -> dict:
     final = None
     if final_verdict in page.labels:
         slug, name, rating = page.labels[final_verdict]
-        final = {
-            "verdict": slug,
-            "name": name,
-            "rating": rating,
-            # Set by an editor, or followed from the reviewers' agreement.
-            "decided_by": "editor" if final_verdict_by else "agreement",
-            "editor": users.get(final_verdict_by),
-            "at": final_verdict_at,
-        }
+        final = FinalVerdict(
+            verdict=slug,
+            name=name,
+            rating=rating,
+            decided_by="editor" if final_verdict_by else "agreement",
+            editor=users.get(final_verdict_by),
+            at=final_verdict_at,
+        )
     if origin == "extracted":
-        provenance = {
-            "origin": origin,
-            "extractor_version": extractor_version,
-            "score": score,
-            "reasons": _json(reasons),
-            "author": None,
-        }
+        provenance = Provenance(
+            origin=origin,
+            extractor_version=extractor_version,
+            score=score,
+            reasons=_json(reasons),
+            author=None,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
     else:
-        provenance = {
-            "origin": origin,
-            "extractor_version": None,
-            "score": None,
-            "reasons": [],
-            "author": users.get(created_by),
-        }
-    provenance["created_at"] = created_at
-    provenance["updated_at"] = updated_at
+        provenance = Provenance(
+            origin=origin,
+            extractor_version=None,
+            score=None,
+            reasons=[],
+            author=users.get(created_by),
+            created_at=created_at,
+            updated_at=updated_at,
+        )
     verdicts = page.verdicts.get(pk)
     evidence = page.evidence.get(pk)
     matches = page.matches.get(pk)
-    return {
-        "uuid": uuid,
-        "id": pk,
-        "project": article[0],
-        "quote": quote,
-        "start": start,
-        "end": end,
-        "prefix": prefix,
-        "suffix": suffix,
-        "normalized_text": normalized_text,
-        "claim_type": claim_type,
-        "claimant": claimant,
-        "state": state,
-        "version": version,
-        "article": article[1],
-        "verdicts": [_verdict(v, page) for v in verdicts if v[2] in page.labels]
-        if verdicts
-        else [],
-        "final_verdict": final,
-        "evidence": [_evidence(e, page) for e in evidence if _linked(e, page)] if evidence else [],
-        "matches": [_match(m) for m in matches] if matches else [],
-        "provenance": provenance,
-    }
+    return Record(
+        uuid=uuid,
+        id=pk,
+        project=article[0],
+        quote=quote,
+        start=start,
+        end=end,
+        prefix=prefix,
+        suffix=suffix,
+        normalized_text=normalized_text,
+        claim_type=claim_type,
+        claimant=claimant,
+        state=state,
+        version=version,
+        article=article[1],
+        verdicts=[_verdict(v, page) for v in verdicts if v[2] in page.labels] if verdicts else [],
+        final_verdict=final,
+        evidence=[_evidence(e, page) for e in evidence if _linked(e, page)] if evidence else [],
+        matches=[_match(m) for m in matches] if matches else [],
+        provenance=provenance,
+    )
 
 
 def _json(text):
@@ -250,19 +260,19 @@ def _json(text):
             return text
 
 
-def _verdict(row: tuple, page: Page) -> dict:
+def _verdict(row: tuple, page: Page) -> RecordVerdict:
     _, reviewer, label, rationale, version, created, updated = row
     slug, name, rating = page.labels[label]
-    return {
-        "reviewer": page.users.get(reviewer),
-        "verdict": slug,
-        "name": name,
-        "rating": rating,
-        "rationale": rationale,
-        "version": version,
-        "created_at": created,
-        "updated_at": updated,
-    }
+    return RecordVerdict(
+        reviewer=page.users.get(reviewer),
+        verdict=slug,
+        name=name,
+        rating=rating,
+        rationale=rationale,
+        version=version,
+        created_at=created,
+        updated_at=updated,
+    )
 
 
 def _linked(row: tuple, page: Page) -> bool:
@@ -274,7 +284,7 @@ def _linked(row: tuple, page: Page) -> bool:
     return row[TARGET_CLAIM] in page.cited
 
 
-def _evidence(row: tuple, page: Page) -> dict:
+def _evidence(row: tuple, page: Page) -> RecordEvidence:
     (
         _,
         uuid,
@@ -293,44 +303,30 @@ def _evidence(row: tuple, page: Page) -> dict:
         updated,
     ) = row
     if source is not None:
-        kind = "source"
-        url, title, publisher = page.sources[source]
-        target = {"url": url, "title": title, "publisher": publisher}
+        kind, target = "source", SourceTarget(*page.sources[source])
     elif article is not None:
-        kind = "article"
-        article_uuid, title, url = page.targets[article]
-        target = {"uuid": article_uuid, "title": title, "url": url}
+        kind, target = "article", ArticleTarget(*page.targets[article])
     else:
-        claim_uuid, quote = page.cited[claim]
-        kind, target = "claim", {"uuid": claim_uuid, "quote": quote}
-    return {
-        "uuid": uuid,
-        "stance": stance,
-        "kind": kind,
-        "target": target,
-        "excerpt": excerpt,
-        "excerpt_start": excerpt_start,
-        "excerpt_end": excerpt_end,
-        "excerpt_prefix": excerpt_prefix,
-        "excerpt_suffix": excerpt_suffix,
-        "note": note,
-        "created_by": page.users.get(who),
-        "created_at": created,
-        "updated_at": updated,
-    }
+        kind, target = "claim", ClaimTarget(*page.cited[claim])
+    return RecordEvidence(
+        uuid=uuid,
+        stance=stance,
+        kind=kind,
+        target=target,
+        excerpt=excerpt,
+        excerpt_start=excerpt_start,
+        excerpt_end=excerpt_end,
+        excerpt_prefix=excerpt_prefix,
+        excerpt_suffix=excerpt_suffix,
+        note=note,
+        created_by=page.users.get(who),
+        created_at=created,
+        updated_at=updated,
+    )
 
 
-def _match(row: tuple) -> dict:
-    uuid, url, title, published, score, state, stance = row
-    return {
-        "claim": uuid,
-        "article_url": url,
-        "article_title": title,
-        "article_published_date": published,
-        "score": score,
-        "state": state,
-        "stance": stance,
-    }
+def _match(row: tuple) -> RecordMatch:
+    return RecordMatch(*row)
 
 
 def claims_for_export(project=None, ids=None) -> QuerySet:

@@ -20,6 +20,7 @@ import orjson
 
 from annotations.exports.claimreview import Publisher
 from annotations.exports.records import ExportScope, build_records, claim_pages, claim_records
+from annotations.exports.schema import Record, RecordEvidence
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -36,115 +37,115 @@ def annotation_id(uuid: str) -> str:
     return f"urn:uuid:{uuid}"
 
 
-def annotation(record: dict, publisher: Publisher) -> dict:
-    provenance = record["provenance"]
-    bodies = [{"type": "TextualBody", "purpose": "tagging", "value": record["claim_type"]}]
-    if record["normalized_text"]:
+def annotation(record: Record, publisher: Publisher) -> dict:
+    provenance = record.provenance
+    bodies = [{"type": "TextualBody", "purpose": "tagging", "value": record.claim_type}]
+    if record.normalized_text:
         bodies.append(
-            {"type": "TextualBody", "purpose": "describing", "value": record["normalized_text"]}
+            {"type": "TextualBody", "purpose": "describing", "value": record.normalized_text}
         )
-    for verdict in record["verdicts"]:
-        who = _person(verdict["reviewer"])
+    for verdict in record.verdicts:
+        who = _person(verdict.reviewer)
         bodies.append(
             {
                 "type": "TextualBody",
                 "purpose": "assessing",
-                "value": verdict["verdict"],
+                "value": verdict.verdict,
                 "creator": who,
-                "created": verdict["created_at"],
-                "modified": verdict["updated_at"],
+                "created": verdict.created_at,
+                "modified": verdict.updated_at,
             }
         )
-        if verdict["rationale"]:
+        if verdict.rationale:
             bodies.append(
                 {
                     "type": "TextualBody",
                     "purpose": "commenting",
-                    "value": verdict["rationale"],
+                    "value": verdict.rationale,
                     "creator": who,
-                    "created": verdict["created_at"],
+                    "created": verdict.created_at,
                 }
             )
-    final = record["final_verdict"]
+    final = record.final_verdict
     if final:
         # The final verdict classifies the claim; reviewers' verdicts assess it.
         bodies.append(
             {
                 "type": "TextualBody",
                 "purpose": "classifying",
-                "value": final["verdict"],
-                "creator": _person(final["editor"]) if final["editor"] else _app(publisher),
-                "created": final["at"],
+                "value": final.verdict,
+                "creator": _person(final.editor) if final.editor else _app(publisher),
+                "created": final.at,
             }
         )
-    for link in record["evidence"]:
+    for link in record.evidence:
         bodies.append(_evidence_body(link, publisher))
 
-    assessed = bool(record["verdicts"] or final)
-    if provenance["origin"] == "extracted":
+    assessed = bool(record.verdicts or final)
+    if provenance.origin == "extracted":
         creator = {
             "type": "Software",
-            "name": f"factcheck extractor {provenance['extractor_version']}".strip(),
+            "name": f"factcheck extractor {provenance.extractor_version}".strip(),
         }
     else:
-        creator = _person(provenance["author"] or "unknown")
+        creator = _person(provenance.author or "unknown")
     result = {
-        "id": annotation_id(record["uuid"]),
+        "id": annotation_id(record.uuid),
         "type": "Annotation",
         "motivation": "assessing" if assessed else "tagging",
-        "created": provenance["created_at"],
-        "modified": provenance["updated_at"],
+        "created": provenance.created_at,
+        "modified": provenance.updated_at,
         "creator": creator,
         "generator": _app(publisher),
         "body": bodies,
         "target": {
             "type": "SpecificResource",
-            "source": record["article"]["url"] or publisher.article_url(record),
+            "source": record.article.url or publisher.article_url(record),
             "selector": [
                 {
                     "type": "TextQuoteSelector",
-                    "exact": record["quote"],
-                    "prefix": record["prefix"],
-                    "suffix": record["suffix"],
+                    "exact": record.quote,
+                    "prefix": record.prefix,
+                    "suffix": record.suffix,
                 },
-                {"type": "TextPositionSelector", "start": record["start"], "end": record["end"]},
+                {"type": "TextPositionSelector", "start": record.start, "end": record.end},
             ],
         },
     }
-    if record["evidence"]:
+    if record.evidence:
         # An evidence body's styleClass is its stance; the model wants the
         # classes defined by a stylesheet on the annotation.
         result["stylesheet"] = STANCE_STYLESHEET
     return result
 
 
-def _evidence_body(link: dict, publisher: Publisher) -> dict:
-    target = link["target"]
-    if link["kind"] == "claim":
-        source = annotation_id(target["uuid"])
+def _evidence_body(link: RecordEvidence, publisher: Publisher) -> dict:
+    target = link.target
+    if link.kind == "claim":
+        source = annotation_id(target.uuid)
     else:
-        source = target.get("url") or f"urn:uuid:{target['uuid']}"
+        source = getattr(target, "url", "") or f"urn:uuid:{target.uuid}"
     body = {
         "type": "SpecificResource",
         "purpose": "linking",
         "source": source,
-        "styleClass": link["stance"],
-        "creator": _person(link["created_by"] or "unknown"),
-        "created": link["created_at"],
-        "modified": link["updated_at"],
+        "styleClass": link.stance,
+        "creator": _person(link.created_by or "unknown"),
+        "created": link.created_at,
+        "modified": link.updated_at,
     }
-    if link["excerpt_start"] is not None:
+    if link.excerpt_start is not None:
         body["selector"] = [
             {
                 "type": "TextQuoteSelector",
-                "exact": link["excerpt"],
-                "prefix": link["excerpt_prefix"],
-                "suffix": link["excerpt_suffix"],
+                "exact": link.excerpt,
+                "prefix": link.excerpt_prefix,
+                "suffix": link.excerpt_suffix,
             },
             {
                 "type": "TextPositionSelector",
-                "start": link["excerpt_start"],
-                "end": link["excerpt_end"],
+                "start": link.excerpt_start,
+                "end": link.excerpt_end,
             },
         ]
     return body
