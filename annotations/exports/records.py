@@ -7,7 +7,8 @@ and encoding them after is several times slower, mostly in the garbage
 collector, which such a page keeps busy).
 
 Every format (JSONL, JSON, CSV, ClaimReview, Web Annotation) is written from
-these records, so they all say the same thing about a claim.
+these records (``schema.Record``), so they all say the same thing about a
+claim.
 """
 
 import json
@@ -21,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.exports.pages import (
     ARTICLE,
+    LABEL,
     SOURCE,
     TARGET_ARTICLE,
     TARGET_CLAIM,
@@ -239,7 +241,9 @@ def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Recor
         state=state,
         version=version,
         article=article[1],
-        verdicts=[_verdict(v, page) for v in verdicts if v[2] in page.labels] if verdicts else [],
+        verdicts=[_verdict(v, page) for v in verdicts if v[LABEL] in page.labels]
+        if verdicts
+        else [],
         final_verdict=final,
         evidence=[_evidence(e, page) for e in evidence if _linked(e, page)] if evidence else [],
         matches=[_match(m) for m in matches] if matches else [],
