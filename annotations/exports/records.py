@@ -14,7 +14,7 @@ claim.
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.db import connection
@@ -62,10 +62,6 @@ def ts(value: datetime | None) -> str | None:
         value = value.astimezone(UTC)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text + "Z"
-
-
-def day(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 @dataclass(frozen=True)
