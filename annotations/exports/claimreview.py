@@ -10,11 +10,12 @@ its confirmed matches) and ``firstAppearance`` the earliest of them.
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from django.urls import NoReverseMatch, reverse
 
+from annotations.exports import formats
 from annotations.exports.records import ExportScope, claim_records
 from annotations.exports.schema import Record
 
@@ -32,29 +33,42 @@ class Publisher:
 
     base_url: str  # e.g. "https://factcheck.example.org" (no trailing slash)
     name: str
+    # Paths reversed once per export, by URL name and project, split where
+    # the id goes: reversing one for every record costs more than the record.
+    _paths: dict = field(default_factory=dict, compare=False, repr=False)
 
     def claim_url(self, record: Record) -> str:
-        try:
-            path = reverse("claim_detail", kwargs={"slug": record.project, "pk": record.id})
-        except NoReverseMatch:
+        path = self._path("claim_detail", record.project)
+        if path is None:
             return f"{self.article_url(record)}#claim-{record.uuid}"
-        return f"{self.base_url}{path}"
+        return f"{self.base_url}{path[0]}{record.id}{path[1]}"
 
     def article_url(self, record: Record) -> str:
-        path = reverse("article_detail", kwargs={"slug": record.project, "pk": record.article.id})
-        return f"{self.base_url}{path}"
+        path = self._path("article_detail", record.project)
+        if path is None:
+            raise NoReverseMatch(f"no article URL for project {record.project!r}")
+        return f"{self.base_url}{path[0]}{record.article.id}{path[1]}"
+
+    def _path(self, name: str, slug: str) -> tuple[str, str] | None:
+        key = (name, slug)
+        if key not in self._paths:
+            try:
+                path = reverse(name, kwargs={"slug": slug, "pk": _ANY_ID})
+            except NoReverseMatch:
+                path = None
+            self._paths[key] = path.rpartition(str(_ANY_ID))[::2] if path else None
+        return self._paths[key]
+
+
+_ANY_ID = 918273645
 
 
 def claimreview(scope: ExportScope, publisher: Publisher) -> Iterator[bytes]:
     """A JSON array of ClaimReview objects, each with its own ``@context``."""
-    reviewed = reviewed_only(scope)
-    separator = b"[\n"
-    for page in claim_records(reviewed):
-        items = [claim_review(record, publisher) for record in page]
-        if items:
-            yield separator + b",\n".join(map(_encode, items))
-            separator = b",\n"
-    yield b"[]\n" if separator == b"[\n" else b"\n]\n"
+    reviewed = claim_records(reviewed_only(scope))
+    return formats.array(
+        _encode(claim_review(record, publisher)) for page in reviewed for record in page
+    )
 
 
 def reviewed_only(scope: ExportScope) -> ExportScope:

@@ -1,9 +1,9 @@
-"""JSONL, JSON and CSV: generators of UTF-8 chunks, one chunk per page of
-claims, so a response or a file is written as it is read."""
+"""JSONL, JSON and CSV: generators of UTF-8 chunks of about ``FLUSH_AT``
+bytes, so a response or a file is written as it is read."""
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import msgspec
 
@@ -67,6 +67,22 @@ def jsonl(scope: ExportScope) -> Iterator[bytes]:
             yield bytes(buffer)
 
 
+def array(items: Iterable[bytes], *, before: bytes = b"[", after: bytes = b"\n]\n"):
+    """A JSON array of items already encoded, one a line, in chunks of
+    about ``FLUSH_AT`` bytes, between ``before`` and ``after``."""
+    buffer = bytearray(before)
+    separator = b"\n"
+    for item in items:
+        buffer += separator
+        buffer += item
+        separator = b",\n"
+        if len(buffer) >= FLUSH_AT:
+            yield bytes(buffer)
+            buffer = bytearray()
+    buffer += after
+    yield bytes(buffer)
+
+
 def json_array(scope: ExportScope) -> Iterator[bytes]:
     yield b"["
     separator = b"\n"
@@ -90,8 +106,12 @@ def csv_rows(scope: ExportScope, *, bom: bool = False) -> Iterator[bytes]:
     writer.writerow(CSV_COLUMNS)
     yield ((BOM if bom else "") + _drain(buffer)).encode("utf-8")
     for page in claim_records(scope):
-        writer.writerows(_csv_row(record) for record in page)
-        yield _drain(buffer).encode("utf-8")
+        for record in page:
+            writer.writerow(_csv_row(record))
+            if buffer.tell() >= FLUSH_AT:
+                yield _drain(buffer).encode("utf-8")
+        if buffer.tell():
+            yield _drain(buffer).encode("utf-8")
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from annotations.exports import formats
 from annotations.exports.claimreview import Publisher
 from annotations.exports.records import ExportScope, build_records, claim_pages, claim_records
 from annotations.exports.schema import Record, RecordEvidence
@@ -178,12 +179,15 @@ def collection(
     page_id = _with_param(collection_id, "page", "1")
     head["last"] = page_id
     first = {"id": page_id, "type": "AnnotationPage", "startIndex": 0}
-    yield _encode(head)[:-1] + b',"first":' + _encode(first)[:-1] + b',"items":['
-    separator = b"\n"
-    for page in claim_records(scope):
-        yield separator + b",\n".join(_encode(annotation(r, publisher)) for r in page)
-        separator = b",\n"
-    yield b"\n]}}\n"
+    yield from formats.array(
+        (
+            _encode(annotation(record, publisher))
+            for page in claim_records(scope)
+            for record in page
+        ),
+        before=_encode(head)[:-1] + b',"first":' + _encode(first)[:-1] + b',"items":[',
+        after=b"\n]}}\n",
+    )
 
 
 def collection_page(

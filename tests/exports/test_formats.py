@@ -13,12 +13,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from annotations import exports
 from annotations.exports.claimreview import short_claim
 from annotations.exports.formats import safe_cell
-from annotations.exports.records import ExportScope, claims_for_export
+from annotations.exports.records import ExportScope, claim_records, claims_for_export
 from annotations.models import Claim, Project
 from annotations.services.claims import claim_update
 from tests import factories
@@ -104,7 +105,8 @@ def test_claimreview_has_googles_required_properties(reviewed_claim, project):
     assert len(items) == 1
     review = items[0]
     assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
-    assert review["url"].startswith("https://factcheck.example.org/p/desk/")
+    path = reverse("claim_detail", kwargs={"slug": project.slug, "pk": reviewed_claim.pk})
+    assert review["url"] == "https://factcheck.example.org" + path
     assert review["claimReviewed"] == reviewed_claim.quote
     rating = review["reviewRating"]
     assert rating == {
@@ -230,3 +232,19 @@ def test_conformance_checker_passes_on_the_demo_exports(tmp_path, sent_tasks):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "claimreview: 4/4 valid" in summary
     assert "collection/page valid" in summary and "FAIL" not in result.stdout
+
+
+def test_publisher_urls_are_the_reversed_ones(reviewed_claim, project):
+    """The paths are reversed once per export and filled in per record."""
+    other = factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+    scope = ExportScope(claims=claims_for_export(project=project))
+    publisher = exports.Publisher(base_url="https://f.example", name="Desk")
+    for record in (r for page in claim_records(scope) for r in page):
+        claim = reverse("claim_detail", kwargs={"slug": project.slug, "pk": record.id})
+        article = reverse("article_detail", kwargs={"slug": project.slug, "pk": record.article.id})
+        assert publisher.claim_url(record) == "https://f.example" + claim
+        assert publisher.article_url(record) == "https://f.example" + article
+    assert {record.id for page in claim_records(scope) for record in page} == {
+        reviewed_claim.pk,
+        other.pk,
+    }
