@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from annotations.exports.sql import DateText, IsoTime, UuidText
+from annotations.exports.sql import DateText, UtcTime, UuidText
 from annotations.models import (
     Article,
     Claim,
@@ -40,10 +40,10 @@ from annotations.models import (
 )
 
 # What each query reads, in order: a field path, or an expression computed
-# by the database (text the export writes as it is). Users, verdict labels,
-# sources and articles are read apart, by id (``Lookup``): joined here, each
-# row would carry them again, and the database would scan every source of
-# the project for each page.
+# by the database (text the export writes as it is, or nearly: ``UtcTime``).
+# Users, verdict labels, sources and articles are read apart, by id
+# (``Lookup``): joined here, each row would carry them again, and the
+# database would scan every source of the project for each page.
 CLAIM_FIELDS = (
     "pk",
     UuidText("uuid"),
@@ -61,12 +61,12 @@ CLAIM_FIELDS = (
     "extractor_version",
     "reasons",
     "created_by_id",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
+    UtcTime("created_at"),
+    UtcTime("updated_at"),
     "version",
     "final_verdict_id",
     "final_verdict_by_id",
-    IsoTime("final_verdict_at"),
+    UtcTime("final_verdict_at"),
     "article_id",
 )
 VERDICT_FIELDS = (
@@ -75,8 +75,8 @@ VERDICT_FIELDS = (
     "label_id",
     "rationale",
     "version",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
+    UtcTime("created_at"),
+    UtcTime("updated_at"),
 )
 EVIDENCE_FIELDS = (
     "claim_id",
@@ -92,8 +92,8 @@ EVIDENCE_FIELDS = (
     "excerpt_suffix",
     "note",
     "created_by_id",
-    IsoTime("created_at"),
-    IsoTime("updated_at"),
+    UtcTime("created_at"),
+    UtcTime("updated_at"),
 )
 MATCH_FIELDS = (
     "left_id",

@@ -2,14 +2,20 @@
 
 Parsing timestamps, UUIDs and dates into Python objects only to format them
 back into text is most of an export's cost; the database can write them as
-the strings the export needs (UTC times with ``Z``) much faster.
+text much faster (and timestamps almost as the export needs them).
 """
 
 from django.db.models import CharField, F, Func
 
 
-class IsoTime(Func):
-    """A timestamp as ISO 8601 in UTC with ``Z``."""
+class UtcTime(Func):
+    """A timestamp as text in UTC, ``YYYY-MM-DD HH:MM:SS[.ffffff]``, which
+    ``iso`` turns into ISO 8601 with ``Z``. PostgreSQL writes a timestamp as
+    text for a third of what ``to_char`` costs it, and an export has seven
+    timestamps a claim: its server does a second's less work for 100,000
+    claims, for the few hundredths of a second ``iso`` costs Python.
+    PostgreSQL leaves out the trailing zeros of the fraction of a second, as
+    ISO 8601 allows; SQLite gives what Django stored."""
 
     output_field = CharField()
 
@@ -17,23 +23,22 @@ class IsoTime(Func):
         super().__init__(F(field))
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')',
-            **extra,
-        )
+        # The text of a timestamp without time zone, in the ISO DateStyle
+        # psycopg requires.
+        template = "(%(expressions)s AT TIME ZONE 'UTC')::text"
+        return super().as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
-        return self.as_sql(
-            compiler, connection, template="(REPLACE(%(expressions)s, ' ', 'T') || 'Z')", **extra
-        )
-
-    def as_sql(self, compiler, connection, template=None, **extra):
-        template = template or "CAST(%(expressions)s AS TEXT)"
+        # Django stores UTC as 'YYYY-MM-DD HH:MM:SS[.ffffff]'; the cast keeps
+        # sqlite3 from parsing the column's declared type into a datetime.
+        template = "CAST(%(expressions)s AS TEXT)"
         return super().as_sql(compiler, connection, template=template, **extra)
+
+
+def iso(text: str | None) -> str | None:
+    """``UtcTime``'s text as ISO 8601 with ``Z`` (what the W3C model requires).
+    The export's hot loops write the same expression inline."""
+    return None if text is None else text.replace(" ", "T") + "Z"
 
 
 class UuidText(Func):

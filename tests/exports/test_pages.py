@@ -16,6 +16,16 @@ from django.utils import timezone
 from annotations import exports
 from annotations.exports import pages, records
 from annotations.exports.records import ExportScope, claim_records, claims_for_export
+from annotations.exports.schema import (
+    ArticleTarget,
+    ClaimTarget,
+    FinalVerdict,
+    RecordEvidence,
+    RecordMatch,
+    RecordVerdict,
+    SourceTarget,
+)
+from annotations.exports.sql import iso
 from annotations.models import (
     Article,
     Claim,
@@ -176,12 +186,14 @@ def _day(value) -> str | None:
 
 
 def _time(value) -> str | None:
-    """As the database writes it: PostgreSQL always with microseconds;
-    SQLite as Django stored it (without them when there are none)."""
+    """As the database writes it: PostgreSQL without the trailing zeros of
+    the fraction of a second; SQLite as Django stored it (microseconds, or
+    none when there are none)."""
     if value is None:
         return None
     if connection.vendor == "postgresql":
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return text.rstrip("0").rstrip(".") + "Z"
     return records.ts(value)
 
 
@@ -264,6 +276,44 @@ def varied(project, alice, bob, carol):
         ClaimMatch.objects.create(left=left, right=right, score=score, state="confirmed")
     factories.ClaimFactory(article=factories.ArticleFactory(project=factories.ProjectFactory()))
     return claims
+
+
+def test_rows_are_in_the_order_of_the_structs():
+    """Records are built from rows by position: the columns passed as they
+    are must be in the order of the structs' fields."""
+
+    def names(fields) -> tuple:
+        """Field names, as the structs name them."""
+        out = []
+        for field in fields:
+            name = field if isinstance(field, str) else field.source_expressions[0].name
+            name = name.removeprefix("right__").removeprefix("article__")
+            out.append({"slug": "verdict"}.get(name, name))
+        return tuple(out)
+
+    evidence = pages.EVIDENCE_FIELDS
+    assert names(evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY]) == (
+        RecordEvidence.__struct_fields__[4:10]
+    )
+    assert names(evidence[pages.LINKED_BY + 1 :]) == RecordEvidence.__struct_fields__[-2:]
+    labels = names(pages.LOOKUPS["labels"][1][1:])
+    assert labels == FinalVerdict.__struct_fields__[:3] == RecordVerdict.__struct_fields__[1:4]
+    assert names(pages.LOOKUPS["sources"][1][1:]) == SourceTarget.__struct_fields__
+    assert names(pages.LOOKUPS["targets"][1][1:]) == ArticleTarget.__struct_fields__
+    assert names(pages.LOOKUPS["cited"][1][1:]) == ClaimTarget.__struct_fields__
+    # A match is given as the other claim's uuid, article url, title and
+    # published date, then the match's own fields (``pages._matches``).
+    match = pages.MATCH_FIELDS
+    other = ("uuid", "url", "title", "published_date")
+    assert names(match[3::2][:4]) == other
+    assert RecordMatch.__struct_fields__[1:4] == tuple(f"article_{n}" for n in other[1:])
+    assert names(match[10:]) == RecordMatch.__struct_fields__[4:]
+
+
+def test_times_are_iso_8601_in_utc():
+    assert iso("2026-12-05 11:41:46.4215") == "2026-12-05T11:41:46.4215Z"
+    assert iso("2026-12-05 11:41:46") == "2026-12-05T11:41:46Z"
+    assert iso(None) is None
 
 
 @pytest.mark.parametrize("chunk_size", [2, 3, 2000])
