@@ -102,6 +102,9 @@ def main():
         )
         print(f"rate: {figures['claims'] / times[0]:,.0f} claims/s at best")
         print(f"CPU time of the exporting process: {figures['cpu_seconds']:.2f} s (best run)")
+        server = figures["server_cpu_seconds"]
+        if server is not None:
+            print(f"CPU time of the PostgreSQL server for it: {server:.2f} s (best run)")
         print(
             f"peak RSS growth during export: {max(r['rss_growth_mb'] for r in runs):.1f} MB "
             f"at most (baseline RSS {figures['rss_before_mb']:.1f} MB)"
@@ -268,6 +271,9 @@ def measure(fmt: str, *, read_ahead: bool) -> None:
         return written, count
 
     run(limit=100)  # imports, connection, first queries: not the export's cost
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        server = _ServerCpu(cursor.fetchone()[0])
     rss_before = _status_kb("VmRSS")
     _reset_peak_rss()
     reset_queries()
@@ -276,6 +282,7 @@ def measure(fmt: str, *, read_ahead: bool) -> None:
         written, count = run()
         seconds, cpu_seconds = time.perf_counter() - clock, time.process_time() - cpu
     peak = _status_kb("VmHWM")
+    server_seconds = server.seconds()
     claims = claims_for_export(project=project).count()
     print(
         json.dumps(
@@ -285,6 +292,7 @@ def measure(fmt: str, *, read_ahead: bool) -> None:
                 "bytes": written,
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
+                "server_cpu_seconds": server_seconds,
                 "reading": "pages read ahead" if read_ahead else "one connection",
                 "rss_before_mb": rss_before / 1024,
                 "rss_growth_mb": (peak - rss_before) / 1024,
@@ -317,6 +325,41 @@ def _reference() -> float:
             )
         best = min(best, time.perf_counter() - clock)
     return best
+
+
+class _ServerCpu:
+    """CPU time of the PostgreSQL server processes serving the export, where
+    they run on this machine and /proc shows them: Django's connection's
+    backend, and those of the reading threads (gone by the end, so counted
+    in their parent's time of children that exited, as any other backend
+    that exits meanwhile would be). None where it cannot be read."""
+
+    def __init__(self, backend_pid: int):
+        self.backend = Path(f"/proc/{backend_pid}/stat")
+        try:
+            self.parent = Path(f"/proc/{self._fields(self.backend)[1]}/stat")
+            self.start = self._ticks()
+        except (OSError, IndexError, ValueError):
+            self.start = None
+
+    @staticmethod
+    def _fields(stat: Path) -> list[str]:
+        return stat.read_text().rpartition(")")[2].split()  # after "pid (name)"
+
+    def _ticks(self) -> int:
+        own = self._fields(self.backend)
+        children = self._fields(self.parent)
+        # utime, stime; then cutime, cstime: fields 14 to 17 of proc(5)
+        return int(own[11]) + int(own[12]) + int(children[13]) + int(children[14])
+
+    def seconds(self) -> float | None:
+        if self.start is None:
+            return None
+        time.sleep(0.2)  # the reading threads' backends exiting
+        try:
+            return (self._ticks() - self.start) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
 
 
 def _status_kb(field: str) -> int:
