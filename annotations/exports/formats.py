@@ -1,8 +1,8 @@
 """JSONL, JSON and CSV: generators of UTF-8 chunks of about ``FLUSH_AT``
 bytes, so a response or a file is written as it is read."""
 
-import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 import msgspec
@@ -14,8 +14,7 @@ from annotations.exports.schema import Record
 _encoder = msgspec.json.Encoder()
 
 BOM = "\ufeff"
-# A cell a spreadsheet would read as a formula (or a DDE call) is written
-# with a leading apostrophe, which spreadsheets show as plain text.
+# What a cell a spreadsheet reads as a formula starts with.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = (
@@ -102,16 +101,49 @@ def json_array(scope: ExportScope) -> Iterator[bytes]:
 
 def csv_rows(scope: ExportScope, *, bom: bool = False) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield ((BOM if bom else "") + _drain(buffer)).encode("utf-8")
+    buffer.write((BOM if bom else "") + csv_line(CSV_COLUMNS))
     for page in claim_records(scope):
         for record in page:
-            writer.writerow(_csv_row(record))
+            buffer.write(csv_line(_csv_row(record)))
             if buffer.tell() >= FLUSH_AT:
                 yield _drain(buffer).encode("utf-8")
-        if buffer.tell():
-            yield _drain(buffer).encode("utf-8")
+    yield _drain(buffer).encode("utf-8")
+
+
+def csv_line(cells: list[str]) -> str:
+    """A row of text cells, made safe (``safe_cells``), as the csv module
+    writes it (Excel's dialect), at a fraction of the cost of doing either
+    cell by cell: the cells joined by commas show whether any cell starts
+    like a formula, or needs quoting; in most rows none does."""
+    line = ",".join(cells)
+    if line.startswith(FORMULA_STARTS) or _FORMULA.search(line):
+        cells = safe_cells(cells)
+        line = ",".join(cells)
+    if '"' in line or "\n" in line or "\r" in line:
+        return ",".join(map(_quoted, cells)) + "\r\n"
+    if line.count(",") != len(cells) - 1:  # commas in cells: quoted
+        return ",".join(['"' + cell + '"' if "," in cell else cell for cell in cells]) + "\r\n"
+    if line or len(cells) > 1:
+        return line + "\r\n"
+    return '""\r\n'  # a row of one empty cell, not an empty line
+
+
+# A cell after the first starting like a formula, or a text where one may
+# (a false alarm costs only the cell-by-cell way). One character class, with
+# no alternative: "(?:^|,)" would make the search eight times as slow.
+_FORMULA = re.compile(",[" + re.escape("".join(FORMULA_STARTS)) + "]")
+
+
+def safe_cells(cells: list[str]) -> list[str]:
+    """A cell a spreadsheet would read as a formula (or a DDE call) gets a
+    leading apostrophe, which spreadsheets show as plain text."""
+    return ["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in cells]
+
+
+def _quoted(cell: str) -> str:
+    if "," in cell or '"' in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def _drain(buffer: io.StringIO) -> str:
@@ -121,45 +153,41 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _csv_row(record: Record) -> list:
+def _csv_row(record: Record) -> list[str]:
+    """The record's cells, as text (numbers as Python writes them, nothing
+    for None)."""
     article = record.article
     final = record.final_verdict
     provenance = record.provenance
+    score = provenance.score
     urls = []
     for link in record.evidence:
         url = getattr(link.target, "url", "")
         if url:
             urls.append(url)
-    row = [
+    return [
         record.uuid,
         record.quote,
-        record.start,
-        record.end,
+        str(record.start),
+        str(record.end),
         record.normalized_text,
         record.claim_type,
         record.claimant,
         record.state,
-        final.verdict if final else None,
-        final.editor if final else None,
+        final.verdict if final else "",
+        (final.editor or "") if final else "",
         "; ".join(f"{v.reviewer}: {v.verdict}" for v in record.verdicts),
         " ".join(urls),
-        len(record.evidence),
+        str(len(record.evidence)),
         provenance.origin,
-        provenance.score,
-        provenance.extractor_version,
-        provenance.author,
+        "" if score is None else repr(score),
+        provenance.extractor_version or "",
+        provenance.author or "",
         article.uuid,
         article.title,
         article.outlet,
         article.url,
-        article.published_date,
+        article.published_date or "",
         provenance.created_at,
         provenance.updated_at,
     ]
-    return [safe_cell(value) for value in row]

@@ -292,8 +292,9 @@ def test_rows_are_in_the_order_of_the_structs():
         return tuple(out)
 
     evidence = pages.EVIDENCE_FIELDS
-    assert names(evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY]) == (
-        RecordEvidence.__struct_fields__[4:10]
+    assert (
+        names(evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY])
+        == (RecordEvidence.__struct_fields__[4:10])
     )
     assert names(evidence[pages.LINKED_BY + 1 :]) == RecordEvidence.__struct_fields__[-2:]
     labels = names(pages.LOOKUPS["labels"][1][1:])
