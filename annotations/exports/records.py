@@ -220,14 +220,14 @@ def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Recor
         verdicts = [
             RecordVerdict(
                 users.get(reviewer),
-                *labels[label],
+                *labels[label_id],
                 rationale,
                 version,
                 created.replace(" ", "T") + "Z",
                 updated.replace(" ", "T") + "Z",
             )
-            for _, reviewer, label, rationale, version, created, updated in verdicts
-            if label in labels
+            for _, reviewer, label_id, rationale, version, created, updated in verdicts
+            if label_id in labels
         ]
     evidence = page.evidence.get(pk)
     if evidence:

@@ -292,10 +292,8 @@ def test_rows_are_in_the_order_of_the_structs():
         return tuple(out)
 
     evidence = pages.EVIDENCE_FIELDS
-    assert (
-        names(evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY])
-        == (RecordEvidence.__struct_fields__[4:10])
-    )
+    excerpt_to_note = evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY]
+    assert names(excerpt_to_note) == RecordEvidence.__struct_fields__[4:10]
     assert names(evidence[pages.LINKED_BY + 1 :]) == RecordEvidence.__struct_fields__[-2:]
     labels = names(pages.LOOKUPS["labels"][1][1:])
     assert labels == FinalVerdict.__struct_fields__[:3] == RecordVerdict.__struct_fields__[1:4]
