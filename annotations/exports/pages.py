@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from annotations.exports.schema import ArticleTarget, ClaimTarget, SourceTarget
 from annotations.exports.sql import DateText, UtcTime, UuidText
 from annotations.models import (
     Article,
@@ -118,9 +119,11 @@ REVIEWER, LABEL = map(VERDICT_FIELDS.index, ("reviewer_id", "label_id"))
 SOURCE, TARGET_ARTICLE, TARGET_CLAIM, LINKED_BY = map(
     EVIDENCE_FIELDS.index, ("source_id", "target_article_id", "target_claim_id", "created_by_id")
 )
-# The rows read by id: the model, what is read of it (its id first), and how
-# many a lookup keeps between pages. Users, labels and sources recur from
-# page to page; the articles of claims and of evidence seldom do.
+# The rows read by id: the model, what is read of it (its id first), how
+# many a lookup keeps between pages, and (for what evidence points to) the
+# struct the rest of a row makes, made once and shared by the records that
+# point to it. Users, labels and sources recur from page to page; the
+# articles of claims and of evidence seldom do.
 LOOKUPS = {
     "articles": (
         Article,
@@ -139,9 +142,9 @@ LOOKUPS = {
     ),
     "users": (settings.AUTH_USER_MODEL, ("pk", "username"), 10_000),
     "labels": (VerdictLabel, ("pk", "slug", "name", "rating"), 10_000),
-    "sources": (Source, ("pk", "url", "title", "publisher"), 10_000),
-    "targets": (Article, ("pk", UuidText("uuid"), "title", "url"), 0),
-    "cited": (Claim, ("pk", UuidText("uuid"), "quote"), 0),
+    "sources": (Source, ("pk", "url", "title", "publisher"), 10_000, SourceTarget),
+    "targets": (Article, ("pk", UuidText("uuid"), "title", "url"), 0, ArticleTarget),
+    "cited": (Claim, ("pk", UuidText("uuid"), "quote"), 0, ClaimTarget),
 }
 
 
@@ -296,15 +299,17 @@ def _array(ids) -> str:
 
 class Lookup:
     """Rows of a model by id (a tuple of the rest of ``fields``, or the one
-    value if there is one), read for the ids a page wants and not yet held.
+    value if there is one, or what ``make`` makes of the rest), read for the
+    ids a page wants and not yet held.
     It keeps the rows of earlier pages, up to ``keep`` of them (then only
     those the page wants), so what recurs from page to page is read once, in
     bounded memory."""
 
-    def __init__(self, model, fields: tuple, keep: int):
+    def __init__(self, model, fields: tuple, keep: int, make: Callable | None = None):
         self.model = apps.get_model(model) if isinstance(model, str) else model
         self.fields = fields
         self.keep = keep
+        self.make = make
         self.rows: dict = {}
         self.query = None
         if connection.vendor == "postgresql":
@@ -325,7 +330,9 @@ class Lookup:
         return missing
 
     def add(self, found) -> dict:
-        if len(self.fields) == 2:  # the value itself, not a tuple of one
+        if self.make is not None:
+            self.rows.update((row[0], self.make(*row[1:])) for row in found)
+        elif len(self.fields) == 2:  # the value itself, not a tuple of one
             self.rows.update(found)
         else:
             self.rows.update((row[0], row[1:]) for row in found)
@@ -365,16 +372,16 @@ class _ByClaim:
 
     def __init__(self, rows: list[tuple]):
         self.rows = rows
-        self.spans = {}
-        start = 0
-        for end in range(1, len(rows) + 1):
-            if end == len(rows) or rows[end][0] != rows[start][0]:
-                self.spans[rows[start][0]] = (start, end)
-                start = end
+        claims = [row[0] for row in rows]
+        # Where each claim's rows start and end; dicts made from zips, with
+        # no Python loop: the first of a claim's rows is the last written
+        # going backwards.
+        self.starts = dict(zip(reversed(claims), range(len(claims) - 1, -1, -1), strict=True))
+        self.ends = dict(zip(claims, range(1, len(claims) + 1), strict=True))
 
     def get(self, claim_id: int) -> list[tuple] | None:
-        span = self.spans.get(claim_id)
-        return self.rows[span[0] : span[1]] if span else None
+        start = self.starts.get(claim_id)
+        return None if start is None else self.rows[start : self.ends[claim_id]]
 
 
 def _matches(rows: list[tuple], ids: list[int]) -> dict[int, list[tuple]]:
@@ -403,9 +410,9 @@ class Page:
     articles: dict[int, tuple]  # of the claims
     users: dict[int, str]  # usernames
     labels: dict[int, tuple]
-    sources: dict[int, tuple]
-    targets: dict[int, tuple]  # articles cited by the evidence
-    cited: dict[int, tuple]  # claims cited by the evidence
+    sources: dict[int, SourceTarget]
+    targets: dict[int, ArticleTarget]  # articles cited by the evidence
+    cited: dict[int, ClaimTarget]  # claims cited by the evidence
 
 
 def pages(reader: Reader) -> Iterator[Page]:

@@ -32,8 +32,6 @@ from annotations.exports.pages import (
     pages,
 )
 from annotations.exports.schema import (
-    ArticleTarget,
-    ClaimTarget,
     FinalVerdict,
     Provenance,
     Record,
@@ -41,7 +39,6 @@ from annotations.exports.schema import (
     RecordEvidence,
     RecordMatch,
     RecordVerdict,
-    SourceTarget,
 )
 from annotations.models import Claim, EvidenceLink, Verdict
 
@@ -231,7 +228,7 @@ def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Recor
         ]
     evidence = page.evidence.get(pk)
     if evidence:
-        evidence = [_evidence(e, page) for e in evidence if _linked(e, page)]
+        evidence = [x for e in evidence if (x := _evidence(e, page)) is not None]
     matches = page.matches.get(pk)
     return Record(
         uuid,
@@ -269,22 +266,16 @@ def _json(text):
             return text
 
 
-def _linked(row: tuple, page: Page) -> bool:
-    """Whether what an evidence row points to was found."""
+def _evidence(row: tuple, page: Page) -> RecordEvidence | None:
+    """An evidence row's record; None if what it points to was not found."""
     if row[SOURCE] is not None:
-        return row[SOURCE] in page.sources
-    if row[TARGET_ARTICLE] is not None:
-        return row[TARGET_ARTICLE] in page.targets
-    return row[TARGET_CLAIM] in page.cited
-
-
-def _evidence(row: tuple, page: Page) -> RecordEvidence:
-    if row[SOURCE] is not None:
-        kind, target = "source", SourceTarget(*page.sources[row[SOURCE]])
+        kind, target = "source", page.sources.get(row[SOURCE])
     elif row[TARGET_ARTICLE] is not None:
-        kind, target = "article", ArticleTarget(*page.targets[row[TARGET_ARTICLE]])
+        kind, target = "article", page.targets.get(row[TARGET_ARTICLE])
     else:
-        kind, target = "claim", ClaimTarget(*page.cited[row[TARGET_CLAIM]])
+        kind, target = "claim", page.cited.get(row[TARGET_CLAIM])
+    if target is None:
+        return None
     # uuid, stance, kind, target, excerpt to note, created_by, times
     return RecordEvidence(
         row[1],
