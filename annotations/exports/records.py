@@ -51,8 +51,8 @@ WATERMARK_MARGIN = timedelta(seconds=60)
 
 
 def ts(value: datetime | None) -> str | None:
-    """UTC, ISO 8601, with ``Z`` (what the W3C model requires), as
-    ``sql.iso`` writes the times read from the database."""
+    """UTC, ISO 8601, with ``Z`` (what the W3C model requires), as the
+    records write the times read from the database (``sql.UtcTime``)."""
     if value is None:
         return None
     if value.utcoffset():
@@ -160,9 +160,9 @@ def _article(pk: int, row: tuple) -> tuple[str, RecordArticle]:
 
 # The structs are built with their fields in order, not by keyword (three
 # times as fast): where a row's columns are in a struct's order, they are
-# passed as they are (a test holds the two orders together). Times are made
-# ISO 8601 as ``sql.iso`` does, inline: a call for each of the seven times a
-# claim has would cost more than the rest of the work on them.
+# passed as they are (a test holds the two orders together). The times read
+# as ``sql.UtcTime`` are made ISO 8601 inline: a call for each of the seven
+# times a claim has would cost more than the rest of the work on them.
 
 
 def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Record:
