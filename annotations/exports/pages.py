@@ -373,9 +373,9 @@ class _ByClaim:
     def __init__(self, rows: list[tuple]):
         self.rows = rows
         claims = [row[0] for row in rows]
-        # Where each claim's rows start and end; dicts made from zips, with
-        # no Python loop: the first of a claim's rows is the last written
-        # going backwards.
+        # Where each claim's rows start and end, in dicts built from zips
+        # (no loop of Python statements): going backwards, the first of a
+        # claim's rows is the last written.
         self.starts = dict(zip(reversed(claims), range(len(claims) - 1, -1, -1), strict=True))
         self.ends = dict(zip(claims, range(1, len(claims) + 1), strict=True))
 
