@@ -18,8 +18,9 @@ Run:
 
 The machines this runs on differ in speed from day to day, and their other
 tenants make single runs vary by a quarter: it prints the best and median of
-several runs, and the time of a fixed piece of work of the export's kind to compare
-machines.
+several runs, and times a fixed piece of work of the export's kind before each
+run, printing the export's time in those units too, to compare machines (and
+hours of the same machine).
 """
 
 import argparse
@@ -86,10 +87,12 @@ def main():
         if args.no_read_ahead:
             command += ["--no-read-ahead"]
         subprocess.run(command, check=True, capture_output=True)  # warms PostgreSQL's cache
-        runs = []
+        runs, references = [], []
         for _ in range(args.runs):
+            references.append(_reference())  # the machine's speed now, run by run
             result = subprocess.run(command, check=True, capture_output=True, text=True)
             runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+        ratios = sorted(run["seconds"] / ref for run, ref in zip(runs, references, strict=True))
         times = sorted(run["seconds"] for run in runs)
         figures = min(runs, key=lambda run: run["seconds"])
         print(f"database: PostgreSQL ({urlparse(args.db_url).path.lstrip('/')})")
@@ -115,7 +118,12 @@ def main():
         )
         print(
             f"this machine: {os.cpu_count()} cores; reference work (200,000 small records "
-            f"built and encoded) takes {_reference():.2f} s, to compare machines"
+            f"built and encoded) took {min(references):.2f}-{max(references):.2f} s, "
+            "measured before each run"
+        )
+        print(
+            f"time in reference works, to compare machines and hours: {ratios[0]:.1f} best, "
+            f"{statistics.median(ratios):.1f} median"
         )
     finally:
         if not args.keep:
