@@ -48,15 +48,18 @@ from annotations.models import (
 CLAIM_FIELDS = (
     "pk",
     UuidText("uuid"),
+    # From quote to version: the columns a record takes as they are, in its
+    # fields' order (``AS_IS``).
+    "quote",
     "start",
     "end",
-    "quote",
     "prefix",
     "suffix",
     "normalized_text",
     "claim_type",
     "claimant",
     "state",
+    "version",
     "origin",
     "score",
     "extractor_version",
@@ -64,7 +67,6 @@ CLAIM_FIELDS = (
     "created_by_id",
     UtcTime("created_at"),
     UtcTime("updated_at"),
-    "version",
     "final_verdict_id",
     "final_verdict_by_id",
     UtcTime("final_verdict_at"),
@@ -115,6 +117,7 @@ MATCH_FIELDS = (
 ARTICLE, CREATED_BY, FINAL_VERDICT, FINAL_VERDICT_BY = map(
     CLAIM_FIELDS.index, ("article_id", "created_by_id", "final_verdict_id", "final_verdict_by_id")
 )
+AS_IS = slice(CLAIM_FIELDS.index("quote"), CLAIM_FIELDS.index("version") + 1)
 REVIEWER, LABEL = map(VERDICT_FIELDS.index, ("reviewer_id", "label_id"))
 SOURCE, TARGET_ARTICLE, TARGET_CLAIM, LINKED_BY = map(
     EVIDENCE_FIELDS.index, ("source_id", "target_article_id", "target_claim_id", "created_by_id")

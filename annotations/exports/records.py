@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.exports.pages import (
     ARTICLE,
+    AS_IS,
     LINKED_BY,
     SOURCE,
     TARGET_ARTICLE,
@@ -166,18 +167,8 @@ def _article(pk: int, row: tuple) -> tuple[str, RecordArticle]:
 
 
 def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Record:
+    pk, uuid = row[0], row[1]
     (
-        pk,
-        uuid,
-        start,
-        end,
-        quote,
-        prefix,
-        suffix,
-        normalized_text,
-        claim_type,
-        claimant,
-        state,
         origin,
         score,
         extractor_version,
@@ -185,12 +176,11 @@ def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Recor
         created_by,
         created_at,
         updated_at,
-        version,
         final_verdict,
         final_verdict_by,
         final_verdict_at,
         _,
-    ) = row
+    ) = row[AS_IS.stop :]
     users = page.users
     labels = page.labels
     created_at = created_at.replace(" ", "T") + "Z"
@@ -234,16 +224,7 @@ def _record(row: tuple, page: Page, article: tuple[str, RecordArticle]) -> Recor
         uuid,
         pk,
         article[0],
-        quote,
-        start,
-        end,
-        prefix,
-        suffix,
-        normalized_text,
-        claim_type,
-        claimant,
-        state,
-        version,
+        *row[AS_IS],
         article[1],
         verdicts or [],
         final,

@@ -20,6 +20,7 @@ from annotations.exports.schema import (
     ArticleTarget,
     ClaimTarget,
     FinalVerdict,
+    Record,
     RecordEvidence,
     RecordMatch,
     RecordVerdict,
@@ -290,6 +291,7 @@ def test_rows_are_in_the_order_of_the_structs():
             out.append({"slug": "verdict"}.get(name, name))
         return tuple(out)
 
+    assert names(pages.CLAIM_FIELDS[pages.AS_IS]) == Record.__struct_fields__[3:13]
     evidence = pages.EVIDENCE_FIELDS
     excerpt_to_note = evidence[pages.TARGET_CLAIM + 1 : pages.LINKED_BY]
     assert names(excerpt_to_note) == RecordEvidence.__struct_fields__[4:10]
