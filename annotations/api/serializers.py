@@ -256,7 +256,10 @@ class VerdictWriteSerializer(serializers.Serializer):
         allow_null=True,
         min_value=0,
         max_value=MAX_OFFSET,
-        help_text="The version of your verdict this is based on (0 or null: you had none).",
+        help_text=(
+            "The version of your verdict this is based on: 0, null or left out if you had "
+            "none. If you have one, the answer is 409 with it: send its version to change it."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -274,6 +277,10 @@ class VerdictUpdateSerializer(serializers.Serializer):
 
 class SourceSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Empty until the page is fetched: not a URI yet, so not typed as one.
+    final_url = serializers.CharField(
+        read_only=True, help_text="Where the URL led once fetched; empty before."
+    )
 
     class Meta:
         model = Source

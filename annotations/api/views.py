@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -63,6 +64,12 @@ CONFLICT = OpenApiResponse(
             },
         )
     ],
+)
+DELETE_VERSION = OpenApiParameter(
+    "version",
+    int,
+    description="The version you were shown: if it changed since, nothing is removed and "
+    "the answer is 409 with the current state. Left out: removed whatever its version.",
 )
 BAD_REQUEST = OpenApiResponse(
     description="Invalid input: errors by field name, or `detail`.",
@@ -302,8 +309,9 @@ class ClaimViewSet(
     create=extend_schema(
         summary="Give your verdict on a claim",
         description="Sets your own verdict (one per reviewer and claim; a second POST "
-        "changes it). `version` is the version of your verdict you saw (0 or null: none); "
-        "a stale one is a 409.",
+        "changes it). `version` is the version of your verdict you saw (0, null or left "
+        "out: none). A stale one is a 409 with your current verdict, so a verdict is never "
+        "replaced unseen.",
         request=serializers.VerdictWriteSerializer,
         responses={201: serializers.VerdictSerializer, 400: BAD_REQUEST, 409: CONFLICT},
         examples=[
@@ -323,7 +331,11 @@ class ClaimViewSet(
         request=serializers.VerdictUpdateSerializer,
         responses={200: serializers.VerdictSerializer, 400: BAD_REQUEST, 409: CONFLICT},
     ),
-    destroy=extend_schema(summary="Withdraw your verdict"),
+    destroy=extend_schema(
+        summary="Withdraw your verdict",
+        parameters=[DELETE_VERSION],
+        responses={204: None, 409: CONFLICT},
+    ),
 )
 class VerdictViewSet(
     ApiView,
@@ -349,7 +361,8 @@ class VerdictViewSet(
                 reviewer=request.user,
                 label=data["verdict"],
                 rationale=data["rationale"],
-                expected_version=data.get("version"),
+                # Left out: you had none. A verdict is never replaced unseen.
+                expected_version=data.get("version") or 0,
             )
         except StaleWrite as exc:
             return stale_response(exc, self.get_serializer_context())
@@ -372,8 +385,15 @@ class VerdictViewSet(
             return stale_response(exc, self.get_serializer_context())
         return Response(self._show(verdict))
 
-    def perform_destroy(self, instance):
-        verdict_delete(verdict=instance, reviewer=self.request.user)
+    def destroy(self, request, *args, **kwargs):
+        verdict = self.get_object()
+        try:
+            verdict_delete(
+                verdict=verdict, reviewer=request.user, expected_version=_delete_version(request)
+            )
+        except StaleWrite as exc:
+            return stale_response(exc, self.get_serializer_context())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _show(self, verdict):
         verdict = self.get_queryset().get(pk=verdict.pk)
@@ -408,7 +428,11 @@ class VerdictViewSet(
         request=serializers.EvidenceUpdateSerializer,
         responses={200: serializers.EvidenceSerializer, 400: BAD_REQUEST, 409: CONFLICT},
     ),
-    destroy=extend_schema(summary="Remove an evidence link"),
+    destroy=extend_schema(
+        summary="Remove an evidence link",
+        parameters=[DELETE_VERSION],
+        responses={204: None, 409: CONFLICT},
+    ),
 )
 class EvidenceViewSet(
     ApiView,
@@ -454,8 +478,15 @@ class EvidenceViewSet(
             return stale_response(exc, self.get_serializer_context())
         return Response(self._show(link))
 
-    def perform_destroy(self, instance):
-        evidence_link_delete(link=instance, user=self.request.user)
+    def destroy(self, request, *args, **kwargs):
+        link = self.get_object()
+        try:
+            evidence_link_delete(
+                link=link, user=request.user, expected_version=_delete_version(request)
+            )
+        except StaleWrite as exc:
+            return stale_response(exc, self.get_serializer_context())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _show(self, link):
         link = self.get_queryset().get(pk=link.pk)
@@ -535,6 +566,17 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _delete_version(request) -> int | None:
+    value = request.query_params.get("version")
+    if value is None:
+        return None
+    if not value.isdecimal() or len(value) > 10:
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError({"version": ["A version is a whole number, 0 or more."]})
+    return int(value)
 
 
 def _project_for(user, slug: str, role: str) -> Project:

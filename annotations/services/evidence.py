@@ -181,12 +181,21 @@ def evidence_link_update(
     return current
 
 
-def evidence_link_delete(*, link: EvidenceLink, user) -> None:
+def evidence_link_delete(*, link: EvidenceLink, user, expected_version: int | None = None) -> None:
+    """Remove an evidence link. ``expected_version``, if given, is the version
+    the user was shown: a link changed since is not removed unseen. One
+    removed already is left as it is."""
     _require_change_right(link, user)
     with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=link.claim_id)
+        link = EvidenceLink.objects.filter(pk=link.pk).first()
+        if link is None:
+            return
+        if expected_version is not None and link.version != expected_version:
+            raise StaleWrite(link)
         link._history_user = user
         link.delete()
-        _touch(link.claim)
+        _touch(claim)
 
 
 def evidence_link_changeable(link: EvidenceLink, *, membership: Membership) -> bool:

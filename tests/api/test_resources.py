@@ -347,3 +347,36 @@ def test_rerun_extraction_through_the_api(api, alice, victor, dave, article, sen
     assert response.json()["state"] == "queued"
     # Asking again while it waits reuses the run.
     assert login(api, alice).post(url).json()["id"] == run.pk
+
+
+def test_a_verdict_is_not_replaced_by_a_post_that_did_not_see_it(api, alice, reviewed_claim):
+    login(api, alice)
+    verdict = Verdict.objects.get(claim=reviewed_claim, reviewer=alice)
+    response = api.post("/api/v1/verdicts/", {"claim": reviewed_claim.pk, "verdict": "disputed"})
+    assert response.status_code == 409, response.data
+    assert response.data["current"]["id"] == verdict.pk
+    assert response.data["current_version"] == verdict.version
+    verdict.refresh_from_db()
+    assert verdict.label.slug == "supported"
+    response = api.post(
+        "/api/v1/verdicts/",
+        {"claim": reviewed_claim.pk, "verdict": "disputed", "version": verdict.version},
+    )
+    assert response.status_code == 201 and response.data["verdict"] == "disputed"
+
+
+def test_deletes_with_a_stale_version_are_409_and_remove_nothing(api, alice, reviewed_claim):
+    login(api, alice)
+    verdict = Verdict.objects.get(claim=reviewed_claim, reviewer=alice)
+    link = EvidenceLink.objects.filter(claim=reviewed_claim).first()
+    for url, current in (
+        (f"/api/v1/verdicts/{verdict.pk}/", verdict),
+        (f"/api/v1/evidence/{link.pk}/", link),
+    ):
+        response = api.delete(f"{url}?version={current.version + 1}")
+        assert response.status_code == 409, response.data
+        assert response.data["current_version"] == current.version
+        assert api.delete(f"{url}?version=x").status_code == 400
+        assert type(current).objects.filter(pk=current.pk).exists()
+        assert api.delete(f"{url}?version={current.version}").status_code == 204
+        assert not type(current).objects.filter(pk=current.pk).exists()
