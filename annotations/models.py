@@ -616,6 +616,9 @@ class ExportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     file_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
+    # The updated_after of the next incremental export: the run's start,
+    # less the margin (``exports.records.watermark``).
+    watermark = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

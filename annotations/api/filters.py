@@ -81,8 +81,9 @@ class ClaimFilter(django_filters.FilterSet):
     score_max = _score_filter("lte")
     updated_after = UtcDateTimeFilter(
         method="filter_updated_after",
-        help_text="Claims that changed (or whose verdicts or evidence changed) after this "
-        "time (ISO 8601). Pass the `X-Export-Watermark` of your last export.",
+        help_text="Claims whose record changed after this time (ISO 8601): the claim, its "
+        "article, verdicts, evidence or what it cites, or its matches. Pass the "
+        "`X-Export-Watermark` (or an export job's `watermark`) of your last export.",
     )
     q = django_filters.CharFilter(
         method="filter_q", help_text="Words in the quote, normalized wording or claimant."

@@ -441,6 +441,12 @@ class ExportJobSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     percent = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    watermark = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Once the job runs: the `updated_after` of your next incremental export "
+        "(its start, less a margin for transactions still open then).",
+    )
 
     class Meta:
         model = ExportJob
@@ -455,6 +461,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "percent",
             "error",
             "download_url",
+            "watermark",
             "created_at",
             "finished_at",
         ]

@@ -41,7 +41,7 @@ from annotations.exports.schema import (
     RecordMatch,
     RecordVerdict,
 )
-from annotations.models import Claim, EvidenceLink, Verdict
+from annotations.models import Claim, ClaimMatch, EvidenceLink, Verdict
 
 CHUNK_SIZE = 3000
 
@@ -84,12 +84,28 @@ class ExportScope:
 
 
 def changed_since(moment: datetime) -> Q:
-    """A claim changed when it, one of its verdicts or one of its evidence
-    links did (a withdrawn verdict bumps the claim itself)."""
+    """A claim changed when anything its record shows did: the claim (a
+    withdrawn verdict, removed evidence or a removed match bumps the claim
+    itself), its article, one of its verdicts, its evidence or what that
+    cites, one of its matches or the other claim's article. Renamed users,
+    verdict labels and projects are not seen: re-export in full after those."""
+    after = {"updated_at__gt": moment}
+    cited = Q(updated_at__gt=moment) | Q(
+        Q(source__updated_at__gt=moment)
+        | Q(target_article__updated_at__gt=moment)
+        | Q(target_claim__updated_at__gt=moment)
+    )
+    matches = ClaimMatch.objects.filter(
+        Q(left=OuterRef("pk"), right__article__updated_at__gt=moment)
+        | Q(right=OuterRef("pk"), left__article__updated_at__gt=moment)
+        | Q(Q(left=OuterRef("pk")) | Q(right=OuterRef("pk")), **after)
+    )
     return (
-        Q(updated_at__gt=moment)
-        | Q(Exists(Verdict.objects.filter(claim=OuterRef("pk"), updated_at__gt=moment)))
-        | Q(Exists(EvidenceLink.objects.filter(claim=OuterRef("pk"), updated_at__gt=moment)))
+        Q(**after)
+        | Q(article__updated_at__gt=moment)
+        | Q(Exists(Verdict.objects.filter(claim=OuterRef("pk"), **after)))
+        | Q(Exists(EvidenceLink.objects.filter(cited, claim=OuterRef("pk"))))
+        | Q(Exists(matches))
     )
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from annotations import exports
 from annotations.exports.claimreview import reviewed_only
-from annotations.exports.records import ExportScope, claims_for_export
+from annotations.exports.records import ExportScope, claims_for_export, watermark
 from annotations.models import ExportJob, Project, Role
 from annotations.services.claims import require_role
 
@@ -67,7 +67,10 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     job = ExportJob.objects.select_related("project").filter(pk=job_id).first()
     if job is None or job.state in (ExportJob.State.DONE, ExportJob.State.FAILED):
         return job
-    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING, done=0, error="")
+    # Read before the first page: what changes during the run is in the next one.
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.RUNNING, done=0, error="", watermark=watermark(timezone.now())
+    )
     try:
         scope, publisher = _job_scope(job)
         counted = reviewed_only(scope) if job.format == "claimreview" else scope

@@ -463,7 +463,17 @@ def _store(article_id: int, own_claims: list[dict], neighbours: dict, found, spa
         # ignore_conflicts: the other article's run may store the same pair meanwhile.
         ClaimMatch.objects.bulk_create(new, ignore_conflicts=True)
     if changed:
-        ClaimMatch.objects.bulk_update(changed, ["score", "stance", "number_conflict"])
+        now = timezone.now()
+        for current in changed:
+            current.updated_at = now  # bulk_update leaves auto_now alone
+        ClaimMatch.objects.bulk_update(
+            changed, ["score", "stance", "number_conflict", "updated_at"]
+        )
     if stale:
-        ClaimMatch.objects.filter(pk__in=stale, state=ClaimMatch.State.SUGGESTED).delete()
+        gone = ClaimMatch.objects.filter(pk__in=stale, state=ClaimMatch.State.SUGGESTED)
+        # A removed match leaves nothing with a time to show: its claims change.
+        sides = list(gone.values_list("left_id", "right_id"))
+        gone.delete()
+        claims = {pk for pair in sides for pk in pair}
+        Claim.objects.filter(pk__in=claims).update(updated_at=timezone.now())
     return {"created": len(new), "updated": len(changed), "removed": len(stale)}

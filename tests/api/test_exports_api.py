@@ -3,8 +3,10 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from annotations.models import ExportJob
 from annotations.services.exports import export_job_run
@@ -87,6 +89,7 @@ def test_export_job_runs_and_downloads(
     api,
     alice,
     victor,
+    dave,
     reviewed_claim,
     sent_tasks,
     settings,
@@ -109,14 +112,23 @@ def test_export_job_runs_and_downloads(
     assert (("run_export", job.pk), {}) in sent_tasks
     assert response.data["state"] == "queued" and response.data["download_url"] is None
     assert api.get(f"/api/v1/exports/{job.uuid}/download/").status_code == 404
+    before = timezone.now()
     export_job_run(job_id=job.pk)
     export_job_run(job_id=job.pk)  # a redelivered task finds it done
     status = api.get(f"/api/v1/exports/{job.uuid}/").data
     assert status["state"] == "done" and status["total"] == 1 and status["percent"] == 100
+    # The next incremental export's updated_after: before the run, by the margin.
+    job.refresh_from_db()
+    assert before - timedelta(seconds=61) < job.watermark < before
+    assert status["watermark"].endswith("Z")
     download = api.get(status["download_url"])
     assert download.status_code == 200
     record = json.loads(b"".join(download.streaming_content))
     assert record["uuid"] == str(reviewed_claim.uuid)
+    login(api, dave)  # another project's member: no such job
+    assert api.get(f"/api/v1/exports/{job.uuid}/").status_code == 404
+    assert api.get(f"/api/v1/exports/{job.uuid}/download/").status_code == 404
+    login(api, victor)
     bad = api.post("/api/v1/exports/", {"project": "desk", "format": "xml"})
     assert bad.status_code == 400 and "format" in bad.data
     bad = api.post(
@@ -153,6 +165,7 @@ def test_export_pages(client, alice, dave, reviewed_claim, settings, tmp_path):
     export_job_run(job_id=job.pk)
     partial = client.get(f"/exports/{job.uuid}/", HTTP_HX_REQUEST="true").content.decode()
     assert "Download (1 claim)" in partial and "hx-get" not in partial
+    assert "next incremental export" in partial
     download = client.get(f"/exports/{job.uuid}/download/")
     assert json.loads(b"".join(download.streaming_content))[0]["@type"] == "ClaimReview"
     assert client.post("/p/desk/exports/", {"format": "xml"}).status_code == 400

@@ -22,7 +22,7 @@ from annotations import exports
 from annotations.exports.claimreview import short_claim
 from annotations.exports.formats import CSV_COLUMNS, csv_line, safe_cells
 from annotations.exports.records import ExportScope, claim_records, claims_for_export
-from annotations.models import Claim, Project
+from annotations.models import Article, Claim, Project
 from annotations.services.claims import claim_update
 from tests import factories
 
@@ -222,6 +222,7 @@ def test_incremental_export_misses_nothing(project, alice):
     changed = {json.loads(line)["uuid"]: json.loads(line)["claimant"] for line in again}
     assert changed[str(claims[0].uuid)] == "A" and changed[str(claims[3].uuid)] == "B"
     Claim.objects.update(updated_at=started - timedelta(hours=1))
+    Article.objects.update(updated_at=started - timedelta(hours=1))
     assert _export("jsonl", project, updated_after=watermark) == b""
 
 
@@ -278,3 +279,46 @@ def test_publisher_urls_are_the_reversed_ones(reviewed_claim, project):
         reviewed_claim.pk,
         other.pk,
     }
+
+
+def test_incremental_export_sees_every_change_a_record_shows(project, alice):
+    """What a record shows beyond the claim, its verdicts and its evidence:
+    its article, what its evidence cites, its matches and the other claims'
+    articles. Each change brings back the claims whose records show it."""
+    from annotations.models import ClaimMatch, EvidenceLink, Source
+
+    def claim():
+        return factories.ClaimFactory(article=factories.ArticleFactory(project=project))
+
+    plain, cites_source, cites_article, matched, partner = (claim() for _ in range(5))
+    source = Source.objects.create(project=project, url="https://stats.example.org/r")
+    EvidenceLink.objects.create(claim=cites_source, source=source, stance="supports")
+    cited = factories.ArticleFactory(project=project)
+    EvidenceLink.objects.create(claim=cites_article, target_article=cited, stance="disputes")
+    left, right = sorted([matched, partner], key=lambda c: c.pk)
+    match = ClaimMatch.objects.create(left=left, right=right, score=0.9)
+    past = timezone.now() - timedelta(hours=2)
+    for model in (Article, Claim, Source, EvidenceLink, ClaimMatch):
+        model.objects.update(updated_at=past)
+    watermark = timezone.now() - timedelta(minutes=1)
+
+    def changed() -> set[int]:
+        lines = _export("jsonl", project, updated_after=watermark).decode().splitlines()
+        return {json.loads(line)["id"] for line in lines}
+
+    assert changed() == set()
+    Article.objects.filter(pk=plain.article_id).update(title="Corrected", updated_at=timezone.now())
+    assert changed() == {plain.pk}
+    Source.objects.filter(pk=source.pk).update(title="Report", updated_at=timezone.now())
+    assert changed() == {plain.pk, cites_source.pk}
+    Article.objects.filter(pk=cited.pk).update(title="Cited", updated_at=timezone.now())
+    assert changed() == {plain.pk, cites_source.pk, cites_article.pk}
+    Article.objects.update(updated_at=past)
+    Source.objects.update(updated_at=past)
+    ClaimMatch.objects.filter(pk=match.pk).update(state="rejected", updated_at=timezone.now())
+    assert changed() == {matched.pk, partner.pk}
+    ClaimMatch.objects.update(updated_at=past)
+    Article.objects.filter(pk=partner.article_id).update(updated_at=timezone.now())
+    assert changed() == {matched.pk, partner.pk}  # the partner's own article, and the match's
+    Article.objects.update(updated_at=past)
+    assert changed() == set()

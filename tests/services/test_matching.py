@@ -2,12 +2,14 @@
 the demo, how a reviewer confirms or rejects, and what a re-run may and may not touch."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from annotations import tasks
 from annotations.models import Claim, ClaimMatch, EvidenceLink
@@ -178,9 +180,17 @@ def test_dismissed_claims_are_not_matched_and_their_suggestions_go(two_articles,
     right = two_articles[1]
     claims_match(article_id=right.article_id)
     claim_update(claim=right, user=alice, expected_version=right.version, state="dismissed")
+    left = two_articles[0]
+    Claim.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    before = timezone.now()
     outcome = claims_match(article_id=right.article_id)
     assert outcome.removed == 1
     assert not ClaimMatch.objects.exists()
+    # Both claims' records lost the match: the next incremental export has them.
+    assert set(Claim.objects.filter(updated_at__gte=before).values_list("pk", flat=True)) == {
+        left.pk,
+        right.pk,
+    }
     # Nor is the dismissed sentence proposed again as a new candidate.
     assert Claim.objects.filter(article=right.article).count() == 1
 
