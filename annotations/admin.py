@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from annotations import exports
+from annotations.exports.records import ExportScope
 from annotations.models import (
     Article,
     Claim,
@@ -242,11 +244,6 @@ class EvidenceInline(ProjectScoped, admin.StackedInline):
 
 def _export_selection(request, queryset, fmt: str):
     """Stream the selected claims in ``fmt`` (the same export as the API's)."""
-    from django.http import StreamingHttpResponse
-
-    from annotations import exports
-    from annotations.exports.records import ExportScope
-
     # A subquery, not a list of ids: "select all" may cover a whole project.
     scope = ExportScope(claims=Claim.objects.filter(pk__in=queryset.order_by().values("pk")))
     chunks = exports.export_chunks(fmt, scope, exports.publisher_for(request=request), bom=True)
@@ -258,14 +255,17 @@ def _export_selection(request, queryset, fmt: str):
     return response
 
 
-@admin.action(description="Export selected claims as JSONL")
-def export_claims_jsonl(modeladmin, request, queryset):
-    return _export_selection(request, queryset, "jsonl")
+def _export_action(fmt: str):
+    def action(modeladmin, request, queryset):
+        return _export_selection(request, queryset, fmt)
+
+    action.__name__ = f"export_claims_{fmt}"
+    label = exports.FORMATS[fmt].label
+    return admin.action(description=f"Export selected claims as {label}")(action)
 
 
-@admin.action(description="Export selected claims as CSV")
-def export_claims_csv(modeladmin, request, queryset):
-    return _export_selection(request, queryset, "csv")
+# One for each format the API and the command write.
+EXPORT_ACTIONS = [_export_action(name) for name in exports.FORMATS]
 
 
 @admin.register(Claim)
@@ -309,7 +309,7 @@ class ClaimAdmin(ProjectScoped, SimpleHistoryAdmin):
         "updated_at",
     ]
     inlines = [VerdictInline, EvidenceInline]
-    actions = [export_claims_jsonl, export_claims_csv]
+    actions = EXPORT_ACTIONS
 
     @admin.display(description="Quote")
     def short_quote(self, obj):

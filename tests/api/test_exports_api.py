@@ -192,7 +192,10 @@ def test_admin_export_action(client, reviewed_claim, project):
     client.force_login(admin)
     for action, marker in (
         ("export_claims_jsonl", b'"uuid"'),
+        ("export_claims_json", b'[\n{"uuid"'),
         ("export_claims_csv", b"uuid,quote"),
+        ("export_claims_claimreview", b'"ClaimReview"'),
+        ("export_claims_webannotation", b'"AnnotationCollection"'),
     ):
         response = client.post(
             "/admin/annotations/claim/",
