@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations import exports
@@ -42,6 +44,68 @@ def managed_projects(user, role: str = Role.EDITOR):
     """The projects where ``user`` has ``role`` or a higher one."""
     roles = [r for r in Role if role_at_least(r, role)]
     return Project.objects.filter(memberships__user=user, memberships__role__in=roles)
+
+
+class VersionedForm(forms.ModelForm):
+    """Optimistic concurrency in the admin, as on the review page and in the
+    API: the version the form was opened at comes back with it, and a change
+    made over a newer version is refused instead of overwriting it."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if self.instance.pk and seen is not None and self.has_changed():
+            model = type(self.instance)
+            current = model._base_manager.filter(pk=self.instance.pk).values_list(
+                "version", flat=True
+            )
+            current = current.first()
+            if current is not None and current != seen:
+                raise forms.ValidationError(
+                    f"Someone changed this {model._meta.verbose_name} since you opened it "
+                    f"(it is now version {current}). Your change was not saved: reload the "
+                    "page to see theirs, then make yours again."
+                )
+        return cleaned
+
+
+def _bump(obj, form) -> None:
+    """A change saved here is a new version, like one made anywhere else."""
+    if obj.pk and form.has_changed():
+        obj.version += 1
+
+
+def _touch_claims(claim_ids) -> None:
+    """Removed verdicts or evidence leave nothing with a time: their claims
+    change, so that the next incremental export has them."""
+    Claim.objects.filter(pk__in=set(claim_ids)).update(updated_at=timezone.now())
+
+
+class OfClaim:
+    """The admin of a claim's verdicts or evidence: versioned (``VersionedForm``),
+    and a removal changes the claim."""
+
+    form = VersionedForm
+
+    def save_model(self, request, obj, form, change):
+        _bump(obj, form)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _touch_claims([obj.claim_id])
+
+    def delete_queryset(self, request, queryset):
+        claims = list(queryset.values_list("claim_id", flat=True))
+        super().delete_queryset(request, queryset)
+        _touch_claims(claims)
 
 
 class ProjectScoped:
@@ -227,17 +291,28 @@ class ArticleAdmin(ProjectScoped, admin.ModelAdmin):
 
 class VerdictInline(ProjectScoped, admin.TabularInline):
     model = Verdict
+    form = VersionedForm
     extra = 0
-    fields = ["reviewer", "label", "rationale", "updated_at"]
+    fields = ["reviewer", "label", "rationale", "updated_at", "seen_version"]
     readonly_fields = ["updated_at"]
     autocomplete_fields = ["reviewer"]
 
 
 class EvidenceInline(ProjectScoped, admin.StackedInline):
     model = EvidenceLink
+    form = VersionedForm
     fk_name = "claim"
     extra = 0
-    fields = ["stance", "source", "target_article", "target_claim", "excerpt", "note", "created_by"]
+    fields = [
+        "stance",
+        "source",
+        "target_article",
+        "target_claim",
+        "excerpt",
+        "note",
+        "created_by",
+        "seen_version",
+    ]
     raw_id_fields = ["source", "target_article", "target_claim"]
     readonly_fields = ["created_by"]
 
@@ -318,16 +393,29 @@ class ClaimAdmin(ProjectScoped, SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    form = VersionedForm
+
     def save_model(self, request, obj, form, change):
         # An edit here is a change like any other: a reviewer who loaded the
         # older version must be told, not overwritten (see StaleWrite).
-        if change and form.has_changed():
-            obj.version += 1
+        _bump(obj, form)
+        if "final_verdict" in form.changed_data:
+            # As an editor's final verdict on the review page: who and when.
+            obj.final_verdict_by = request.user if obj.final_verdict_id else None
+            obj.final_verdict_at = timezone.now() if obj.final_verdict_id else None
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline in formset.forms:
+            if inline.instance.pk and not formset._should_delete_form(inline):
+                _bump(inline.instance, inline)
+        super().save_formset(request, form, formset, change)
+        if formset.deleted_objects:
+            _touch_claims([form.instance.pk])
 
 
 @admin.register(Verdict)
-class VerdictAdmin(ProjectScoped, SimpleHistoryAdmin):
+class VerdictAdmin(OfClaim, ProjectScoped, SimpleHistoryAdmin):
     list_display = ["claim", "reviewer", "label", "updated_at"]
     list_filter = ["label__slug", ("claim__article__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["rationale", "claim__quote", "reviewer__username"]
@@ -345,12 +433,14 @@ class SourceAdmin(ProjectScoped, admin.ModelAdmin):
 
 
 @admin.register(EvidenceLink)
-class EvidenceLinkAdmin(ProjectScoped, SimpleHistoryAdmin):
+class EvidenceLinkAdmin(OfClaim, ProjectScoped, SimpleHistoryAdmin):
     list_display = ["claim", "stance", "target_label", "created_by", "created_at"]
     list_filter = ["stance", ("claim__article__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["note", "excerpt", "claim__quote", "source__url"]
     list_select_related = ["claim", "source", "target_article", "target_claim", "created_by"]
     raw_id_fields = ["claim", "source", "target_article", "target_claim"]
+    # Who linked it is a fact, not a setting (and none for a confirmed match's).
+    readonly_fields = ["created_by"]
 
 
 @admin.register(ClaimMatch)

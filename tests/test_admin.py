@@ -1,9 +1,13 @@
 """Every model's admin pages load, and the re-run action queues extraction."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from annotations.models import EvidenceLink, ExtractionRun, Source, Verdict
+from annotations.models import Claim, EvidenceLink, ExtractionRun, Source, Verdict
+from annotations.services.claims import claim_update
 from tests.factories import ArticleFactory, ClaimFactory, UserFactory
 
 
@@ -82,31 +86,79 @@ def test_rerun_extraction_action(
     assert len(sent_tasks) == 2
 
 
+def _form_data(client, url) -> dict:
+    """What the change page at ``url`` would post back unchanged."""
+    response = client.get(url)
+    form = response.context["adminform"].form
+    payload = {name: form[name].value() for name in form.fields}
+    for formset in response.context["inline_admin_formsets"]:
+        formset = formset.formset
+        payload[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
+        payload[f"{formset.prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
+        for inline_form in formset.forms:
+            for name in inline_form.fields:
+                payload[inline_form.add_prefix(name)] = inline_form[name].value()
+    return {k: "" if v is None else v for k, v in payload.items()}
+
+
 @pytest.mark.django_db
 def test_an_admin_edit_bumps_the_claims_version(admin_client, data):
     url = reverse("admin:annotations_claim_change", args=[data.pk])
-    form = admin_client.get(url).context["adminform"].form
-    payload = {name: form[name].value() or "" for name in form.fields}
-    payload.update(
-        {
-            "claimant": "Fire chief Tomas Berg",
-            "verdicts-TOTAL_FORMS": "1",
-            "verdicts-INITIAL_FORMS": "1",
-            "evidence-TOTAL_FORMS": "2",
-            "evidence-INITIAL_FORMS": "2",
-        }
-    )
-    # Keep the inline rows as they are.
-    response = admin_client.get(url)
-    for formset in response.context["inline_admin_formsets"]:
-        for inline_form in formset.formset.forms:
-            for name in inline_form.fields:
-                value = inline_form[name].value()
-                payload[inline_form.add_prefix(name)] = "" if value is None else value
+    payload = _form_data(admin_client, url) | {"claimant": "Fire chief Tomas Berg"}
     response = admin_client.post(url, payload)
     assert response.status_code == 302, response.context and response.context["errors"]
     data.refresh_from_db()
     assert (data.claimant, data.version) == ("Fire chief Tomas Berg", 2)
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_over_a_newer_version_is_refused(admin_client, data, alice):
+    url = reverse("admin:annotations_claim_change", args=[data.pk])
+    payload = _form_data(admin_client, url) | {"claimant": "The mayor"}
+    claim_update(claim=data, user=alice, expected_version=1, claimant="The fire chief")
+    response = admin_client.post(url, payload)
+    assert response.status_code == 200
+    assert "changed this claim since you opened it" in response.content.decode()
+    data.refresh_from_db()
+    assert (data.claimant, data.version) == ("The fire chief", 2)
+
+
+@pytest.mark.django_db
+def test_admin_verdict_and_evidence_edits_are_versioned(admin_client, data):
+    for model, field in ((Verdict, "rationale"), (EvidenceLink, "note")):
+        obj = model.objects.filter(claim=data).first()
+        url = reverse(f"admin:annotations_{model._meta.model_name}_change", args=[obj.pk])
+        stale = _form_data(admin_client, url) | {field: "Opened before the change."}
+        response = admin_client.post(url, _form_data(admin_client, url) | {field: "Changed."})
+        assert response.status_code == 302, response.context and response.context["errors"]
+        obj.refresh_from_db()
+        assert obj.version == 2
+        response = admin_client.post(url, stale)
+        assert response.status_code == 200 and "since you opened it" in response.content.decode()
+        obj.refresh_from_db()
+        assert (getattr(obj, field), obj.version) == ("Changed.", 2)
+
+
+@pytest.mark.django_db
+def test_an_admin_final_verdict_says_who_and_when(admin_client, data, project):
+    url = reverse("admin:annotations_claim_change", args=[data.pk])
+    label = project.verdict_labels.get(slug="disputed")
+    response = admin_client.post(url, _form_data(admin_client, url) | {"final_verdict": label.pk})
+    assert response.status_code == 302, response.context and response.context["errors"]
+    data.refresh_from_db()
+    assert data.final_verdict == label and data.final_verdict_by == admin_client.user
+    assert data.final_verdict_at is not None
+
+
+@pytest.mark.django_db
+def test_removing_a_verdict_in_the_admin_changes_its_claim(admin_client, data):
+    Claim.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    before = timezone.now()
+    verdict = Verdict.objects.get(claim=data)
+    url = reverse("admin:annotations_verdict_delete", args=[verdict.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    data.refresh_from_db()
+    assert data.updated_at >= before
 
 
 @pytest.fixture
@@ -170,3 +222,13 @@ def test_superusers_see_every_project(admin_client, data, dave):
     theirs = ClaimFactory(article=ArticleFactory(project=elsewhere))
     listing = admin_client.get(reverse("admin:annotations_claim_changelist"))
     assert {data, theirs} <= set(listing.context["cl"].result_list)
+
+
+@pytest.mark.django_db
+def test_a_verdict_changed_on_its_claims_page_is_a_new_version(admin_client, data):
+    url = reverse("admin:annotations_claim_change", args=[data.pk])
+    payload = _form_data(admin_client, url) | {"verdicts-0-rationale": "Per the council."}
+    response = admin_client.post(url, payload)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    verdict = Verdict.objects.get(claim=data)
+    assert (verdict.rationale, verdict.version) == ("Per the council.", 2)
