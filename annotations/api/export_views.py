@@ -65,7 +65,7 @@ def stream_export(request, project: Project, fmt: str, params) -> StreamingHttpR
         fmt,
         ExportScope(claims=claim_filter.qs),
         publisher,
-        bom=params.get("bom") in ("1", "true", "yes"),
+        bom=exports.wants_bom(params.get("bom")),
         collection_id=request.build_absolute_uri(),
         label=f"Claims of {project.name}",
     )
@@ -92,6 +92,8 @@ def _claim_filter(project: Project, params) -> ClaimFilter:
 class _PageParams(serializers.Serializer):
     page_size = serializers.IntegerField(min_value=1, max_value=1000, default=100)
     after = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
+    # The first page's own id (``?page=1``): pages after it are found by ``after``.
+    page = serializers.IntegerField(min_value=1, max_value=1, required=False)
 
 
 class ProjectExportMixin(AnyAcceptMixin):
@@ -141,6 +143,9 @@ class ProjectExportMixin(AnyAcceptMixin):
         parameters=[
             OpenApiParameter("page_size", int, description="Annotations per page (1–1000)."),
             OpenApiParameter("after", int, description="Start after this claim id."),
+            OpenApiParameter(
+                "page", int, description="`1`: the first AnnotationPage alone (its `id`)."
+            ),
             *_claim_filter_parameters(),
         ],
         responses={
@@ -175,6 +180,7 @@ class ProjectExportMixin(AnyAcceptMixin):
             label=f"Claims of {project.name}",
             page_size=paging.validated_data["page_size"],
             after=after,
+            first_page="page" in paging.validated_data,
         )
         if after is not None and not body["items"]:
             raise NotFound("No annotations after this one.")

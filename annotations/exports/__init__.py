@@ -58,6 +58,13 @@ def export_chunks(
     raise ValueError(f"unknown export format {name!r} (one of {', '.join(FORMATS)})")
 
 
+def wants_bom(value) -> bool:
+    """Whether a ``bom`` parameter (of a request, or kept in a job's
+    filters) asks for a UTF-8 BOM before a CSV: a spreadsheet then reads it
+    as UTF-8."""
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
 def filename(project_slug: str, name: str) -> str:
     return f"{project_slug}-claims.{FORMATS[name].extension}"
 

@@ -198,10 +198,12 @@ def collection_page(
     label: str,
     page_size: int,
     after: int | None,
+    first_page: bool = False,
 ) -> dict:
     """One page of the paged collection (the API): without ``after``, the
-    collection with its first page embedded; with it, the page that starts
-    after claim ``after``, linked to the next one."""
+    collection with its first page embedded (or, ``first_page``, that page
+    alone); with it, the page that starts after claim ``after``, linked to
+    the next one."""
     qs = scope.queryset()
     total = qs.count()
     paged = ExportScope(claims=qs, chunk_size=page_size)
@@ -218,7 +220,7 @@ def collection_page(
     }
     if rows and len(rows) == page_size and qs.filter(pk__gt=rows[-1][0]).exists():
         page["next"] = _page_id(collection_id, rows[-1][0])
-    if after is not None:
+    if after is not None or first_page:
         return {"@context": ANNO_CONTEXT, **page}
     head = {
         "@context": ANNO_CONTEXT,

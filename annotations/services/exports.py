@@ -91,7 +91,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                 job.format,
                 scope,
                 publisher,
-                bom=job.filters.get("bom") == "1",
+                bom=exports.wants_bom(job.filters.get("bom")),
                 collection_id=f"{publisher.base_url}/exports/{job.uuid}/download/",
                 label=f"Claims of {job.project.name}",
             ):

@@ -70,6 +70,11 @@ def test_webannotation_pages(api, alice, project):
     first = collection["first"]
     assert [a["id"] for a in first["items"]] == [f"urn:uuid:{c.uuid}" for c in claims[:2]]
     assert "after=" in collection["last"]
+    # Every page's id resolves to that page, the first's included.
+    alone = api.get(first["id"]).json()
+    assert alone["type"] == "AnnotationPage" and alone["items"] == first["items"]
+    assert alone["partOf"] == collection["id"] and alone["next"] == first["next"]
+    assert api.get("/api/v1/projects/desk/annotations/?page=2").status_code == 400
     seen = [a["id"] for a in first["items"]]
     url = first["next"]
     while url:
@@ -254,3 +259,17 @@ def test_old_export_files_expire(api, client, alice, project, reviewed_claim, se
     call_command("expire_exports", stdout=out)
     assert "1 export(s) older than 7 day(s) expired" in out.getvalue()
     assert ExportJob.objects.filter(state="expired").count() == 2
+
+
+def test_a_csv_job_takes_bom_as_the_streamed_export_does(
+    alice, project, reviewed_claim, settings, tmp_path
+):
+    from annotations.services.exports import export_job_create, export_job_file
+
+    settings.DATA_DIR = tmp_path
+    for value, starts_with_bom in (("true", True), ("yes", True), ("1", True), ("0", False)):
+        job = export_job_create(project=project, user=alice, format="csv", filters={"bom": value})
+        export_job_run(job_id=job.pk)
+        job.refresh_from_db()
+        raw = export_job_file(job).read_bytes()
+        assert raw.startswith("\ufeff".encode()) is starts_with_bom, value
