@@ -97,7 +97,7 @@ def test_offsets_that_do_not_match_the_quote_are_refused(client, alice, project,
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "Not saved: excerpt: the quote does not match" in html
+    assert "Not saved: the quote does not match" in html
     assert f">{PASSAGE}</textarea>" in html  # kept, to save again
     assert 'name="start" value=""' in html  # the words alone are looked for next time
     link.refresh_from_db()

@@ -308,7 +308,7 @@ def test_a_quote_that_does_not_match_is_refused(client, alice, project, emoji_so
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "Not saved: excerpt: the quote does not match" in html
+    assert "Not saved: the quote does not match" in html
     # The form keeps the selection, to correct and save again.
     assert 'value="the convoy left Kursk"' in html and f'name="start" value="{start}"' in html
     assert "mark" not in html

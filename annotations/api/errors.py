@@ -23,7 +23,9 @@ def api_exception_handler(exc, context):
             body["existing"] = exc.existing.pk
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, REJECTIONS):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        field = getattr(exc, "field", None)
+        body = {field: [str(exc)]} if field else {"detail": str(exc)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)

@@ -27,7 +27,12 @@ TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid
 
 
 class EvidenceRejected(Exception):
-    """An evidence link that cannot be saved; ``str()`` is for the user."""
+    """An evidence link that cannot be saved; ``str()`` is for the user, and
+    ``field`` names the input at fault, when one is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def canonical_url(url: str) -> str:
@@ -35,7 +40,7 @@ def canonical_url(url: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise EvidenceRejected(f"{url[:200]!r} is not a valid http(s) URL") from None
+        raise EvidenceRejected(f"{url[:200]!r} is not a valid http(s) URL", field="url") from None
     parts = urlsplit(url)
     query = [
         (k, v)
@@ -113,7 +118,7 @@ def evidence_link_create(
     project = claim.article.project
     require_role(project, user, Role.REVIEWER)
     if stance not in Stance.values:
-        raise EvidenceRejected(f"stance must be one of {', '.join(Stance.values)}")
+        raise EvidenceRejected(f"stance must be one of {', '.join(Stance.values)}", field="stance")
     if sum(bool(t) for t in (url, target_article, target_claim)) != 1:
         raise EvidenceRejected("give exactly one of a URL, an article or a claim")
     no_excerpt = not excerpt and excerpt_start is None and excerpt_end is None
@@ -163,7 +168,9 @@ def evidence_link_update(
             raise StaleWrite(current)
         if "stance" in changes:
             if changes["stance"] not in Stance.values:
-                raise EvidenceRejected(f"stance must be one of {', '.join(Stance.values)}")
+                raise EvidenceRejected(
+                    f"stance must be one of {', '.join(Stance.values)}", field="stance"
+                )
             current.stance = changes["stance"]
         if "note" in changes:
             current.note = changes["note"]
@@ -229,14 +236,17 @@ def _set_excerpt(link: EvidenceLink, excerpt: str, start: int | None, end: int |
     if start is None and end is None:
         return
     if start is None or end is None:
-        raise EvidenceRejected("an excerpt needs both its start and its end")
+        field = "excerpt_end" if end is None else "excerpt_start"
+        raise EvidenceRejected("an excerpt needs both its start and its end", field=field)
     text = _target_text(link)
     if not text:
-        raise EvidenceRejected("the source has no text yet to take an excerpt from")
+        raise EvidenceRejected(
+            "the source has no text yet to take an excerpt from", field="excerpt_start"
+        )
     try:
         span = make_span(text, start, end, excerpt or None)
     except SpanError as exc:
-        raise EvidenceRejected(f"excerpt: {exc}") from None
+        raise EvidenceRejected(str(exc), field="excerpt") from None
     link.excerpt = span.quote
     link.excerpt_start, link.excerpt_end = span.start, span.end
     link.excerpt_prefix, link.excerpt_suffix = span.prefix, span.suffix

@@ -380,3 +380,25 @@ def test_deletes_with_a_stale_version_are_409_and_remove_nothing(api, alice, rev
         assert type(current).objects.filter(pk=current.pk).exists()
         assert api.delete(f"{url}?version={current.version}").status_code == 204
         assert not type(current).objects.filter(pk=current.pk).exists()
+
+
+def test_invalid_evidence_excerpts_are_400_with_the_field(api, alice, claim, project):
+    """An excerpt quoted from another article, with offsets into its text."""
+    cited = factories.ArticleFactory(project=project, canonical_text="The council said 1,200.")
+    login(api, alice)
+    body = {"claim": claim.pk, "stance": "disputes", "target_article": cited.pk}
+    for excerpt, start, end, field in (
+        ("1,200", 17, None, "excerpt_end"),
+        ("1,200", 17, 99, "excerpt"),
+        ("1,300", 17, 22, "excerpt"),
+        ("1,200", 22, 17, "excerpt_end"),
+    ):
+        offsets = {"excerpt_start": start} | ({"excerpt_end": end} if end is not None else {})
+        response = api.post("/api/v1/evidence/", body | {"excerpt": excerpt} | offsets)
+        assert response.status_code == 400, (excerpt, start, end, response.data)
+        assert list(response.data) == [field], response.data
+    response = api.post(
+        "/api/v1/evidence/", body | {"excerpt": "1,200", "excerpt_start": 17, "excerpt_end": 22}
+    )
+    assert response.status_code == 201, response.data
+    assert response.data["excerpt_prefix"].endswith("said ")
