@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from annotations.models import Article, ExtractionRun
+from annotations.models import Article, ExportJob, ExtractionRun
 from tests.factories import ArticleFactory, ClaimFactory
 
 
@@ -230,11 +230,22 @@ def test_dashboard_query_count_is_fixed(client, alice, project, django_assert_nu
     article = ArticleFactory(project=project, assigned_to=alice)
     ClaimFactory(article=article)
     # session, user, membership+project, states, verdicts, labels, queue,
-    # progress, per-day chart, recent activity
-    with django_assert_num_queries(10):
+    # progress, per-day chart, recent activity, your exports
+    with django_assert_num_queries(11):
         client.get(url)
     for _ in range(5):
         other = ArticleFactory(project=project, assigned_to=alice)
         ClaimFactory(article=other)
-    with django_assert_num_queries(10):
+        ExportJob.objects.create(project=project, requested_by=alice, format="csv")
+    with django_assert_num_queries(11):
         client.get(url)
+
+
+@pytest.mark.django_db
+def test_dashboard_lists_your_recent_exports(client, alice, bob, project):
+    mine = ExportJob.objects.create(project=project, requested_by=alice, format="csv")
+    ExportJob.objects.create(project=project, requested_by=bob, format="json")
+    client.force_login(alice)
+    html = client.get(reverse("project_detail", args=[project.slug])).content.decode()
+    assert f'id="export-job-{mine.uuid}"' in html and "CSV export" in html
+    assert "JSON export" not in html

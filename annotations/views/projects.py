@@ -3,6 +3,7 @@ editors assign articles to reviewers."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F
@@ -15,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from annotations import forms
 from annotations.filters import ArticleFilter
-from annotations.models import Article, Claim, ClaimState, Project, Role
+from annotations.models import Article, Claim, ClaimState, ExportJob, Project, Role
 from annotations.views.access import get_project_for_user
 from annotations.views.assignment import assign_from_form, assignable_members
 
@@ -23,6 +24,7 @@ ARTICLES_PER_PAGE = 25
 CHART_DAYS = 14
 RECENT_ACTIVITY = 10
 MY_QUEUE = 8
+RECENT_EXPORTS = 5
 BAR_MAX = 160  # the longest bar of the verdict chart, in SVG units
 LIST_TEMPLATE = "annotations/article_list.html"
 
@@ -68,6 +70,11 @@ def project_detail(request, slug):
         "day_chart": _day_chart(project),
         "recent": _recent_activity(project),
         "my_queue": my_queue,
+        # Your background exports, so that leaving a job's page loses nothing.
+        "export_jobs": ExportJob.objects.filter(project=project, requested_by=request.user)
+        .select_related("project")
+        .order_by("-created_at")[:RECENT_EXPORTS],
+        "retention_days": settings.FACTCHECK_EXPORT_RETENTION_DAYS,
     }
     return render(request, "annotations/project_dashboard.html", context)
 
