@@ -11,6 +11,7 @@ from annotations.models import (
     Article,
     Claim,
     ClaimMatch,
+    DeletedClaim,
     EvidenceLink,
     ExtractionRun,
     Membership,
@@ -21,6 +22,7 @@ from annotations.models import (
     VerdictLabel,
     role_at_least,
 )
+from annotations.services.claims import deleted_claims_record
 from annotations.services.extraction import extraction_enqueue
 
 # How each model reaches its project: the admin of a staff member who is not
@@ -37,6 +39,7 @@ PROJECT_PATHS = {
     Verdict: "claim__article__project",
     EvidenceLink: "claim__article__project",
     ClaimMatch: "left__article__project",
+    DeletedClaim: "project",
 }
 
 
@@ -86,6 +89,22 @@ def _touch_claims(claim_ids) -> None:
     """Removed verdicts or evidence leave nothing with a time: their claims
     change, so that the next incremental export has them."""
     Claim.objects.filter(pk__in=set(claim_ids)).update(updated_at=timezone.now())
+
+
+class RemembersDeletedClaims:
+    """Deleting claims here, or articles with their claims, leaves a
+    ``DeletedClaim`` for each, which incremental exports report."""
+
+    claims_path = "pk"  # from a claim to the objects of this admin
+
+    def delete_model(self, request, obj):
+        deleted_claims_record(claims=Claim.objects.filter(**{self.claims_path: obj.pk}))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        gone = {f"{self.claims_path}__in": queryset.values("pk")}
+        deleted_claims_record(claims=Claim.objects.filter(**gone))
+        super().delete_queryset(request, queryset)
 
 
 class OfClaim:
@@ -228,7 +247,8 @@ def rerun_extraction(modeladmin, request, queryset):
 
 
 @admin.register(Article)
-class ArticleAdmin(ProjectScoped, admin.ModelAdmin):
+class ArticleAdmin(RemembersDeletedClaims, ProjectScoped, admin.ModelAdmin):
+    claims_path = "article"
     list_display = [
         "title",
         "outlet",
@@ -344,7 +364,7 @@ EXPORT_ACTIONS = [_export_action(name) for name in exports.FORMATS]
 
 
 @admin.register(Claim)
-class ClaimAdmin(ProjectScoped, SimpleHistoryAdmin):
+class ClaimAdmin(RemembersDeletedClaims, ProjectScoped, SimpleHistoryAdmin):
     list_display = [
         "short_quote",
         "article",
@@ -441,6 +461,22 @@ class EvidenceLinkAdmin(OfClaim, ProjectScoped, SimpleHistoryAdmin):
     raw_id_fields = ["claim", "source", "target_article", "target_claim"]
     # Who linked it is a fact, not a setting (and none for a confirmed match's).
     readonly_fields = ["created_by"]
+
+
+@admin.register(DeletedClaim)
+class DeletedClaimAdmin(ProjectScoped, admin.ModelAdmin):
+    """What incremental exports report as deleted: a record, not edited."""
+
+    list_display = ["uuid", "project", "deleted_at"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["uuid"]
+    list_select_related = ["project"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ClaimMatch)

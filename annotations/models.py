@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotations import querysets
@@ -633,3 +634,19 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.format} export of {self.project} ({self.state})"
+
+
+class DeletedClaim(models.Model):
+    """A claim that is gone, remembered so that a consumer pulling changes
+    (``updated_after``) learns to drop it: a deletion leaves no row to be
+    changed. Written by the services and admin actions that delete claims."""
+
+    uuid = models.UUIDField(unique=True, help_text="The deleted claim's.")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+
+    def __str__(self):
+        return f"claim {self.uuid} deleted {self.deleted_at:%Y-%m-%d %H:%M}"

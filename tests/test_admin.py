@@ -45,6 +45,7 @@ MODELS = [
     "evidencelink",
     "claimmatch",
     "extractionrun",
+    "deletedclaim",
 ]
 
 
@@ -232,3 +233,21 @@ def test_a_verdict_changed_on_its_claims_page_is_a_new_version(admin_client, dat
     assert response.status_code == 302, response.context and response.context["errors"]
     verdict = Verdict.objects.get(claim=data)
     assert (verdict.rationale, verdict.version) == ("Per the council.", 2)
+
+
+@pytest.mark.django_db
+def test_deleting_claims_or_articles_in_the_admin_remembers_the_claims(admin_client, data):
+    from annotations.models import DeletedClaim
+
+    other = EvidenceLink.objects.get(target_claim__isnull=False).target_claim
+    url = reverse("admin:annotations_claim_delete", args=[other.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert list(DeletedClaim.objects.values_list("uuid", flat=True)) == [other.uuid]
+    article = data.article
+    response = admin_client.post(
+        reverse("admin:annotations_article_changelist"),
+        {"action": "delete_selected", "_selected_action": [article.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Claim.objects.filter(pk=data.pk).exists()
+    assert set(DeletedClaim.objects.values_list("uuid", flat=True)) == {other.uuid, data.uuid}

@@ -16,6 +16,7 @@ from annotations.models import (
     ClaimOrigin,
     ClaimState,
     ClaimType,
+    DeletedClaim,
     EvidenceLink,
     ExtractionState,
     Source,
@@ -195,3 +196,17 @@ class MatchFilter(django_filters.FilterSet):
 
     def filter_claim(self, queryset, name, value):
         return queryset.filter(Q(left_id=value) | Q(right_id=value))
+
+
+class DeletedClaimFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__slug")
+    deleted_after = UtcDateTimeFilter(
+        field_name="deleted_at",
+        lookup_expr="gt",
+        help_text="Claims deleted after this time (ISO 8601): pass the watermark of your "
+        "last export, as `updated_after`.",
+    )
+
+    class Meta:
+        model = DeletedClaim
+        fields = []

@@ -10,6 +10,7 @@ from annotations.models import (
     ClaimMatch,
     ClaimState,
     ClaimType,
+    DeletedClaim,
     EvidenceLink,
     ExportJob,
     ExtractionRun,
@@ -435,6 +436,15 @@ class MatchConfirmSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The stance of the two evidence links; the match's own when left out.",
     )
+
+
+class DeletedClaimSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = DeletedClaim
+        fields = ["uuid", "project", "deleted_at"]
+        read_only_fields = fields
 
 
 class ExportJobSerializer(serializers.ModelSerializer):

@@ -20,6 +20,7 @@ router.register("verdicts", views.VerdictViewSet, basename="verdict")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("matches", views.MatchViewSet, basename="match")
+router.register("deleted-claims", views.DeletedClaimViewSet, basename="deletedclaim")
 router.register("exports", export_views.ExportJobViewSet, basename="exportjob")
 
 app_name = "api"

@@ -24,6 +24,7 @@ from annotations.models import (
     Article,
     Claim,
     ClaimMatch,
+    DeletedClaim,
     EvidenceLink,
     ImportSource,
     Membership,
@@ -560,6 +561,24 @@ class MatchViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     def _show(self, match):
         match = self.get_queryset().get(pk=match.pk)
         return serializers.MatchSerializer(match, context=self.get_serializer_context()).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Deleted claims",
+        description="Claims deleted from your projects (a re-extraction's replaced "
+        "candidates, an editor's deletions), newest first: an incremental export has "
+        "only the claims that still exist, so a consumer drops those listed here since "
+        "its last export (`deleted_after`, the same watermark as `updated_after`).",
+    ),
+)
+class DeletedClaimViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.DeletedClaimSerializer
+    filterset_class = filters.DeletedClaimFilter
+    ordering_fields = ["id", "deleted_at"]
+
+    def get_queryset(self):
+        return self.scoped(DeletedClaim.objects, "project").select_related("project")
 
 
 def _valid(serializer_class, request) -> dict:

@@ -17,6 +17,7 @@ from annotations.models import (
     ClaimOrigin,
     ClaimState,
     ClaimType,
+    DeletedClaim,
     Membership,
     Role,
     Verdict,
@@ -92,6 +93,31 @@ def claim_create_manual(
     except IntegrityError:
         raise ClaimRejected("this span was just added by someone else") from None
     return claim
+
+
+def claims_delete(*, claims) -> int:
+    """Delete ``claims`` (a queryset), remembering each (``DeletedClaim``) so
+    that incremental exports can report it. Returns how many went."""
+    with transaction.atomic():
+        deleted_claims_record(claims=claims)
+        count, _ = claims.delete()
+    return count
+
+
+def deleted_claims_record(*, claims) -> None:
+    """Remember ``claims`` (a queryset) as deleted: for deletions the
+    database makes itself, by cascade (an article's claims)."""
+    now = timezone.now()
+    DeletedClaim.objects.bulk_create(
+        (
+            DeletedClaim(uuid=uuid, project_id=project_id, deleted_at=now)
+            for uuid, project_id in claims.values_list("uuid", "article__project_id").iterator()
+        ),
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["uuid"],
+        update_fields=["deleted_at", "project"],
+    )
 
 
 def claim_update(*, claim: Claim, user, expected_version: int, **changes) -> Claim:

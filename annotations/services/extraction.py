@@ -22,6 +22,7 @@ from annotations.models import (
     ExtractionRun,
     ExtractionState,
 )
+from annotations.services.claims import claims_delete
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def _replace_candidates(article, run, candidates, version) -> dict:
 
     stale = [c.pk for span, c in untouched.items() if span not in wanted]
     if stale:
-        Claim.objects.filter(pk__in=stale).delete()
+        claims_delete(claims=Claim.objects.filter(pk__in=stale))
 
     new, kept = [], 0
     for span, cand in wanted.items():

@@ -402,3 +402,33 @@ def test_invalid_evidence_excerpts_are_400_with_the_field(api, alice, claim, pro
     )
     assert response.status_code == 201, response.data
     assert response.data["excerpt_prefix"].endswith("said ")
+
+
+def test_deleted_claims_are_listed_for_their_project_only(
+    api, alice, dave, claim, outsider_claim, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotations.models import DeletedClaim
+    from annotations.services.claims import claims_delete
+
+    before = timezone.now() - timedelta(seconds=1)
+    uuids = {claim.uuid, outsider_claim.uuid}
+    claims_delete(claims=Claim.objects.filter(uuid__in=uuids))
+    assert not Claim.objects.filter(uuid__in=uuids).exists()
+    assert DeletedClaim.objects.count() == 2
+    login(api, alice)
+    with django_assert_num_queries(3):  # session, user, the page (project joined)
+        response = api.get("/api/v1/deleted-claims/")
+    rows = response.data["results"]
+    assert [(r["uuid"], r["project"]) for r in rows] == [(str(claim.uuid), "desk")]
+    later = (timezone.now() + timedelta(seconds=1)).isoformat()
+    assert api.get("/api/v1/deleted-claims/", {"deleted_after": before.isoformat()}).data["results"]
+    assert not api.get("/api/v1/deleted-claims/", {"deleted_after": later}).data["results"]
+    assert not api.get("/api/v1/deleted-claims/?project=elsewhere").data["results"]
+    assert api.get("/api/v1/deleted-claims/?deleted_after=yesterday").status_code == 400
+    login(api, dave)
+    rows = api.get("/api/v1/deleted-claims/").data["results"]
+    assert [r["uuid"] for r in rows] == [str(outsider_claim.uuid)]

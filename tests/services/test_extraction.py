@@ -7,6 +7,7 @@ import pytest
 from annotations.models import (
     Article,
     Claim,
+    DeletedClaim,
     EvidenceLink,
     ExtractionRun,
     Source,
@@ -118,6 +119,7 @@ def test_rerun_never_touches_reviewed_work(article, project, alice, bob, setting
         c.pk: (c.state, c.score, c.version, c.claimant)
         for c in Claim.objects.filter(article=article)
     }
+    uuids = dict(Claim.objects.filter(article=article).values_list("pk", "uuid"))
 
     # A threshold of 1 drops every candidate - but not reviewed ones.
     project.candidate_threshold = 1.0
@@ -137,6 +139,9 @@ def test_rerun_never_touches_reviewed_work(article, project, alice, bob, setting
     assert all(score >= 1.0 for _, score, _, _ in untouched_after)
     assert run.candidates_removed == (len(snapshot) - len(reviewed)) - len(untouched_after)
     assert run.candidates_removed > 0
+    # Each removed candidate is remembered, for consumers of incremental exports.
+    gone = {uuids[pk] for pk in snapshot.keys() - after.keys()}
+    assert set(DeletedClaim.objects.filter(project=project).values_list("uuid", flat=True)) == gone
 
 
 @pytest.mark.django_db
