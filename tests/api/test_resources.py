@@ -432,3 +432,45 @@ def test_deleted_claims_are_listed_for_their_project_only(
     login(api, dave)
     rows = api.get("/api/v1/deleted-claims/").data["results"]
     assert [r["uuid"] for r in rows] == [str(outsider_claim.uuid)]
+
+
+# Who may change what someone else wrote (alice's evidence, alice's verdict,
+# the claim's final verdict): each role of the project, and an outsider.
+ROLE_EXPECTATIONS = [
+    # username, role, evidence of alice, verdict of alice, final verdict
+    ("victor", "viewer", 403, 403, 403),
+    ("bob", "reviewer", 403, 403, 403),
+    ("carol", "editor", 200, 403, 200),
+    ("ada", "admin", 200, 403, 200),
+    ("dave", None, 404, 404, 404),
+]
+
+
+@pytest.mark.parametrize("username, role, evidence, verdict, final", ROLE_EXPECTATIONS)
+def test_each_role_on_what_someone_else_wrote(
+    api, personas, project, reviewed_claim, username, role, evidence, verdict, final
+):
+    user = personas.get(username) or factories.member(project, username, role)
+    link = EvidenceLink.objects.filter(claim=reviewed_claim, created_by__username="alice").first()
+    theirs = Verdict.objects.get(claim=reviewed_claim, reviewer__username="alice")
+    login(api, user)
+    url = f"/api/v1/evidence/{link.pk}/"
+    response = api.patch(url, {"version": link.version, "note": "Checked again."})
+    assert response.status_code == evidence, response.data
+    # The version read before the change: stale for those who could change it.
+    response = api.delete(f"{url}?version={link.version}")
+    assert response.status_code == (409 if evidence == 200 else evidence), response.data
+    response = api.patch(
+        f"/api/v1/verdicts/{theirs.pk}/", {"version": theirs.version, "verdict": "disputed"}
+    )
+    assert response.status_code == verdict
+    assert api.delete(f"/api/v1/verdicts/{theirs.pk}/").status_code == verdict
+    assert Verdict.objects.filter(pk=theirs.pk).exists()
+    response = api.post(
+        f"/api/v1/claims/{reviewed_claim.pk}/final-verdict/",
+        {"version": reviewed_claim.version, "verdict": "disputed"},
+    )
+    assert response.status_code == final, response.data
+    if evidence == 200:
+        response = api.delete(f"{url}?version={link.version + 1}")
+        assert response.status_code == 204
