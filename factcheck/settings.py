@@ -231,6 +231,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# The cache holds the API's throttling counts. FACTCHECK_CACHE_URL (redis://)
+# shares them between the server's processes, as a deployment with several
+# needs; without it each process counts on its own (Django's local memory).
+FACTCHECK_CACHE_URL = env_str("FACTCHECK_CACHE_URL")
+if FACTCHECK_CACHE_URL:
+    if urlparse(FACTCHECK_CACHE_URL).scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(
+            f"FACTCHECK_CACHE_URL must be a redis:// URL, got {FACTCHECK_CACHE_URL[:40]!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": FACTCHECK_CACHE_URL,
+            "KEY_PREFIX": "factcheck",
+        }
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

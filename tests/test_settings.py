@@ -4,6 +4,7 @@ Each case runs in a fresh interpreter, as a real start-up would."""
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,10 @@ def _start(env_overrides, *args):
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a postgres"),
         ({"DJANGO_DEBUG": "1", "CELERY_BROKER_URL": "sqs://x"}, "CELERY_BROKER_URL must be"),
         (
+            {"DJANGO_DEBUG": "1", "FACTCHECK_CACHE_URL": "memcached://x"},
+            "FACTCHECK_CACHE_URL must be a redis",
+        ),
+        (
             {"DJANGO_DEBUG": "1", "FACTCHECK_FETCH_TIMEOUT": "soon"},
             "FACTCHECK_FETCH_TIMEOUT must be an integer",
         ),
@@ -63,3 +68,22 @@ def test_ci_uses_the_services_it_was_given():
         assert settings.CELERY_BROKER_URL.startswith("redis://")
     else:
         assert settings.CELERY_BROKER_URL == "filesystem://"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"),
+    reason="needs the Redis that CI gives (CELERY_BROKER_URL)",
+)
+def test_a_cache_url_shares_the_throttle_between_processes():
+    """Two processes with the same FACTCHECK_CACHE_URL count one budget."""
+    key = f"throttle-probe-{uuid.uuid4().hex}"
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"cache.add({key!r}, 0, 60); print('count', cache.incr({key!r}))"
+    )
+    redis = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/14"
+    env = {"DJANGO_DEBUG": "1", "FACTCHECK_CACHE_URL": redis}
+    runs = [_start(env, "shell", "-c", code) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    counts = [r.stdout.strip().splitlines()[-1] for r in runs]
+    assert counts == ["count 1", "count 2"]

@@ -113,9 +113,10 @@ def test_export_claims_command(tmp_path, sent_tasks):
     # in the minute before the export comes again; older rows do not.
     from datetime import timedelta
 
-    from annotations.models import Claim, EvidenceLink, Verdict
+    from annotations.models import Article, Claim, ClaimMatch, EvidenceLink, Source, Verdict
 
-    for model in (Claim, Verdict, EvidenceLink):
+    # Everything a record shows (exports.records.changed_since), made old.
+    for model in (Article, Claim, ClaimMatch, EvidenceLink, Source, Verdict):
         model.objects.update(updated_at=timezone.now() - timedelta(hours=2))
     out, _ = _run(
         "export_claims", "--format", "jsonl", "--project", "demo", "--updated-after", watermark
