@@ -129,3 +129,52 @@ def test_token_auth_list_query_count(api, alice, project, django_assert_num_quer
     api.get("/api/v1/claims/")  # records last use
     with django_assert_num_queries(2):  # the token with its user, the page
         assert api.get("/api/v1/claims/").status_code == 200
+
+
+def _detail_urls(project, claim) -> dict[str, str]:
+    verdict = Verdict.objects.filter(claim=claim).first()
+    link = claim.evidence.first()
+    match = ClaimMatch.objects.filter(left=claim).first()
+    return {
+        "project": f"/api/v1/projects/{project.slug}/",
+        "article": f"/api/v1/articles/{claim.article_id}/",
+        "claim": f"/api/v1/claims/{claim.pk}/",
+        "verdict": f"/api/v1/verdicts/{verdict.pk}/",
+        "evidence": f"/api/v1/evidence/{link.pk}/",
+        "source": f"/api/v1/sources/{link.source_id}/",
+        "match": f"/api/v1/matches/{match.pk}/",
+    }
+
+
+def test_detail_query_counts_are_pinned_and_do_not_grow(
+    api, alice, bob, carol, project, django_assert_num_queries
+):
+    """One object's page costs the same with more verdicts, evidence and
+    matches on it (counts include the session and the user)."""
+    first, second, *_ = _claims(project, 3, alice)
+    login(api, alice)
+    urls = _detail_urls(project, first)
+    for name, url in urls.items():
+        with django_assert_num_queries(EXPECTED_DETAIL[name]):
+            assert api.get(url).status_code == 200
+    for reviewer in (bob, carol):
+        verdict_set(claim=first, reviewer=reviewer, label="disputed")
+    evidence_link_create(claim=first, user=bob, stance="disputes", target_claim=second)
+    evidence_link_create(claim=first, user=carol, stance="supports", url="https://b.example/1")
+    ClaimMatch.objects.create(left=first, right=_claims(project, 1)[0], score=0.6)
+    for name, url in urls.items():
+        with django_assert_num_queries(EXPECTED_DETAIL[name]):
+            assert api.get(url).status_code == 200
+
+
+# session + user, then the object with what it shows joined (a project also
+# prefetches its verdict labels).
+EXPECTED_DETAIL = {
+    "project": 4,
+    "article": 3,
+    "claim": 3,
+    "verdict": 3,
+    "evidence": 3,
+    "source": 3,
+    "match": 3,
+}
