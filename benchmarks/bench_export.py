@@ -14,7 +14,9 @@ Run:
   DJANGO_SECRET_KEY=x python benchmarks/bench_export.py --claims 1000000
   (--db-url postgres://postgres@127.0.0.1:5432/factcheck_bench_export by default;
   --keep, then --reuse, to generate the project once; --no-read-ahead to read
-  every page on Django's connection, as inside a transaction; --runs N.)
+  every page on Django's connection, as inside a transaction; --incremental
+  to export with an updated_after older than every change, as a consumer
+  with an old watermark does; --runs N.)
 
 The machines this runs on differ in speed from day to day, and their other
 tenants make single runs vary by a quarter: it prints the best and median of
@@ -30,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -65,12 +68,17 @@ def main():
     parser.add_argument(
         "--no-read-ahead", action="store_true", help="Read every page on Django's connection."
     )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="Export with an updated_after older than every change (all claims changed).",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.db_url
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
 
     if args.measure:
-        measure(args.format, read_ahead=not args.no_read_ahead)
+        measure(args.format, read_ahead=not args.no_read_ahead, incremental=args.incremental)
         return
     if not args.reuse:
         _create_database(args.db_url)
@@ -86,6 +94,8 @@ def main():
         command += ["--format", args.format]
         if args.no_read_ahead:
             command += ["--no-read-ahead"]
+        if args.incremental:
+            command += ["--incremental"]
         subprocess.run(command, check=True, capture_output=True)  # warms PostgreSQL's cache
         runs, references = [], []
         for _ in range(args.runs):
@@ -250,7 +260,7 @@ def generate(n_articles: int, n_claims: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def measure(fmt: str, *, read_ahead: bool) -> None:
+def measure(fmt: str, *, read_ahead: bool, incremental: bool = False) -> None:
     import django
 
     django.setup()
@@ -267,13 +277,16 @@ def measure(fmt: str, *, read_ahead: bool) -> None:
 
     project = Project.objects.get(slug="bench")
     publisher = exports.publisher_for(project=project, base_url="https://factcheck.example.org")
+    # Older than every change: all claims are in the incremental export.
+    since = datetime(2000, 1, 1, tzinfo=UTC) if incremental else None
 
     def run(limit=None):
         claims = claims_for_export(project=project)
         if limit:
             claims = claims.filter(pk__in=claims.order_by("pk").values("pk")[:limit])
         written = count = 0
-        for chunk in exports.export_chunks(fmt, ExportScope(claims=claims), publisher):
+        scope = ExportScope(claims=claims, updated_after=since)
+        for chunk in exports.export_chunks(fmt, scope, publisher):
             written += len(chunk)
             count += chunk.count(b"\n")
         return written, count
@@ -301,7 +314,8 @@ def measure(fmt: str, *, read_ahead: bool) -> None:
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
                 "server_cpu_seconds": server_seconds,
-                "reading": "pages read ahead" if read_ahead else "one connection",
+                "reading": ("pages read ahead" if read_ahead else "one connection")
+                + (", incremental (updated_after older than every change)" if incremental else ""),
                 "rss_before_mb": rss_before / 1024,
                 "rss_growth_mb": (peak - rss_before) / 1024,
                 "queries": len(queries),
