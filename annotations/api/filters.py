@@ -1,6 +1,7 @@
 """Filters of the API's lists (django-filter). Every numeric filter is
 bounded, so no query string can make a query fail (a 400 instead)."""
 
+import re
 from datetime import UTC
 
 import django_filters
@@ -87,7 +88,9 @@ class ClaimFilter(django_filters.FilterSet):
         "`X-Export-Watermark` (or an export job's `watermark`) of your last export.",
     )
     q = django_filters.CharFilter(
-        method="filter_q", help_text="Words in the quote, normalized wording or claimant."
+        method="filter_q",
+        help_text="Words in the quote, normalized wording or claimant, all of them, as a "
+        'web search takes them: `"a phrase"` as it is, `-word` for claims without it.',
     )
     disagreement = django_filters.BooleanFilter(
         method="filter_disagreement",
@@ -115,14 +118,31 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(changed_since(value))
 
     def filter_q(self, queryset, name, value):
-        words = value.split()[:10]
-        for word in words:
-            queryset = queryset.filter(
-                Q(quote__icontains=word)
-                | Q(normalized_text__icontains=word)
-                | Q(claimant__icontains=word)
+        for exclude, term in search_terms(value):
+            found = (
+                Q(quote__icontains=term)
+                | Q(normalized_text__icontains=term)
+                | Q(claimant__icontains=term)
             )
+            queryset = queryset.exclude(found) if exclude else queryset.filter(found)
         return queryset
+
+
+# A term of a search: an optional "-", then a "quoted phrase" or a word.
+_TERM = re.compile(r'(-?)"([^"]+)"?|(-?)(\S+)')
+MAX_TERMS = 10
+
+
+def search_terms(value: str) -> list[tuple[bool, str]]:
+    """The terms of a search, as (excluded, text): a web search's syntax,
+    read the same on every database (words and phrases match anywhere in
+    the text, whatever their case)."""
+    terms = []
+    for minus, phrase, word_minus, word in _TERM.findall(value):
+        text = (phrase or word).strip()[:200]
+        if text.strip('-"'):  # not a lone "-" or quote
+            terms.append((bool(minus or word_minus), text))
+    return terms[:MAX_TERMS]
 
 
 class ArticleFilter(django_filters.FilterSet):

@@ -53,6 +53,12 @@ def test_claim_filters(api, alice, project):
     Claim.objects.filter(pk=claims[0].pk).update(claimant="Mayor Elena Ruiz")
     assert get("claimant=ruiz") == [claims[0].pk]
     assert get("q=elena ruiz") == [claims[0].pk]
+    # A web search's syntax: a "phrase" as it is, -word for claims without it.
+    assert get('q="mayor elena"') == [claims[0].pk]
+    assert get('q="elena mayor"') == []
+    assert len(get("q=-ruiz")) == 5 and claims[0].pk not in get("q=-ruiz")
+    assert get('q=-"elena ruiz" ruiz') == []
+    assert len(get('q=- "')) == 6  # nothing to search for
     later = (timezone.now() + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
     assert get(f"updated_after={later}") == []
     Verdict.objects.filter(claim=claims[2]).update(updated_at=timezone.now() + timedelta(hours=1))
@@ -178,3 +184,19 @@ EXPECTED_DETAIL = {
     "source": 3,
     "match": 3,
 }
+
+
+def test_search_terms_read_as_a_web_search():
+    from annotations.api.filters import MAX_TERMS, search_terms
+
+    assert search_terms('"America is watching" -Germany 8,000') == [
+        (False, "America is watching"),
+        (True, "Germany"),
+        (False, "8,000"),
+    ]
+    assert search_terms('-"not this" "unclosed phrase') == [
+        (True, "not this"),
+        (False, "unclosed phrase"),
+    ]
+    assert search_terms(' - " -- ') == []
+    assert len(search_terms(" ".join(f"w{i}" for i in range(50)))) == MAX_TERMS
