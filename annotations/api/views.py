@@ -388,13 +388,12 @@ class VerdictViewSet(
 
     def destroy(self, request, *args, **kwargs):
         verdict = self.get_object()
-        try:
-            verdict_delete(
-                verdict=verdict, reviewer=request.user, expected_version=_delete_version(request)
-            )
-        except StaleWrite as exc:
-            return stale_response(exc, self.get_serializer_context())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _delete(
+            self,
+            lambda version: verdict_delete(
+                verdict=verdict, reviewer=request.user, expected_version=version
+            ),
+        )
 
     def _show(self, verdict):
         verdict = self.get_queryset().get(pk=verdict.pk)
@@ -481,13 +480,12 @@ class EvidenceViewSet(
 
     def destroy(self, request, *args, **kwargs):
         link = self.get_object()
-        try:
-            evidence_link_delete(
-                link=link, user=request.user, expected_version=_delete_version(request)
-            )
-        except StaleWrite as exc:
-            return stale_response(exc, self.get_serializer_context())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _delete(
+            self,
+            lambda version: evidence_link_delete(
+                link=link, user=request.user, expected_version=version
+            ),
+        )
 
     def _show(self, link):
         link = self.get_queryset().get(pk=link.pk)
@@ -585,6 +583,16 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _delete(view, delete) -> Response:
+    """A DELETE that may name the version it was shown (``?version=``):
+    ``delete(version)`` removes, or raises StaleWrite for a 409."""
+    try:
+        delete(_delete_version(view.request))
+    except StaleWrite as exc:
+        return stale_response(exc, view.get_serializer_context())
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _delete_version(request) -> int | None:
