@@ -427,7 +427,7 @@ class ClaimAdmin(RemembersDeletedClaims, ProjectScoped, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         for inline in formset.forms:
-            if inline.instance.pk and not formset._should_delete_form(inline):
+            if inline.instance.pk and inline not in formset.deleted_forms:
                 _bump(inline.instance, inline)
         super().save_formset(request, form, formset, change)
         if formset.deleted_objects:

@@ -416,7 +416,7 @@ def test_deleted_claims_are_listed_for_their_project_only(
 
     before = timezone.now() - timedelta(seconds=1)
     uuids = {claim.uuid, outsider_claim.uuid}
-    claims_delete(claims=Claim.objects.filter(uuid__in=uuids))
+    assert claims_delete(claims=Claim.objects.filter(uuid__in=uuids)) == 2
     assert not Claim.objects.filter(uuid__in=uuids).exists()
     assert DeletedClaim.objects.count() == 2
     login(api, alice)
