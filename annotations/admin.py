@@ -22,7 +22,7 @@ from annotations.models import (
     VerdictLabel,
     role_at_least,
 )
-from annotations.services.claims import deleted_claims_record
+from annotations.services.claims import claims_touch, deleted_claims_record
 from annotations.services.extraction import extraction_enqueue
 
 # How each model reaches its project: the admin of a staff member who is not
@@ -85,12 +85,6 @@ def _bump(obj, form) -> None:
         obj.version += 1
 
 
-def _touch_claims(claim_ids) -> None:
-    """Removed verdicts or evidence leave nothing with a time: their claims
-    change, so that the next incremental export has them."""
-    Claim.objects.filter(pk__in=set(claim_ids)).update(updated_at=timezone.now())
-
-
 class RemembersDeletedClaims:
     """Deleting claims here, or articles with their claims, leaves a
     ``DeletedClaim`` for each, which incremental exports report."""
@@ -119,12 +113,12 @@ class OfClaim:
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        _touch_claims([obj.claim_id])
+        claims_touch(claim_ids=[obj.claim_id])
 
     def delete_queryset(self, request, queryset):
         claims = list(queryset.values_list("claim_id", flat=True))
         super().delete_queryset(request, queryset)
-        _touch_claims(claims)
+        claims_touch(claim_ids=claims)
 
 
 class ProjectScoped:
@@ -431,7 +425,7 @@ class ClaimAdmin(RemembersDeletedClaims, ProjectScoped, SimpleHistoryAdmin):
                 _bump(inline.instance, inline)
         super().save_formset(request, form, formset, change)
         if formset.deleted_objects:
-            _touch_claims([form.instance.pk])
+            claims_touch(claim_ids=[form.instance.pk])
 
 
 @admin.register(Verdict)

@@ -120,6 +120,14 @@ def deleted_claims_record(*, claims) -> None:
     )
 
 
+def claims_touch(*, claim_ids) -> None:
+    """Mark claims changed (``updated_at``) when something their export
+    record shows changed outside the claim row: their evidence, and above
+    all what leaves no row with a time (a removed verdict, evidence link or
+    match). Incremental exports (``updated_after``) then have them."""
+    Claim.objects.filter(pk__in=set(claim_ids)).update(updated_at=timezone.now())
+
+
 def claim_update(*, claim: Claim, user, expected_version: int, **changes) -> Claim:
     """Change a claim's state, type, claimant or normalized wording."""
     unknown = set(changes) - EDITABLE_FIELDS

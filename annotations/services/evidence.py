@@ -18,7 +18,7 @@ from annotations.extraction.spans import SpanError, make_span
 from annotations.fetching import FetchError
 from annotations.models import Article, Claim, EvidenceLink, Membership, Role, Source, Stance
 from annotations.services.articles import fetch_page
-from annotations.services.claims import StaleWrite, require_role
+from annotations.services.claims import StaleWrite, claims_touch, require_role
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def evidence_link_create(
                 link.save()
         except IntegrityError:
             raise EvidenceRejected("this claim already links to that evidence") from None
-        _touch(claim)
+        claims_touch(claim_ids=[claim.pk])
     return link
 
 
@@ -184,7 +184,7 @@ def evidence_link_update(
         current.version += 1
         current._history_user = user
         current.save()
-        _touch(current.claim)
+        claims_touch(claim_ids=[current.claim_id])
     return current
 
 
@@ -202,7 +202,7 @@ def evidence_link_delete(*, link: EvidenceLink, user, expected_version: int | No
             raise StaleWrite(link)
         link._history_user = user
         link.delete()
-        _touch(claim)
+        claims_touch(claim_ids=[claim.pk])
 
 
 def evidence_link_changeable(link: EvidenceLink, *, membership: Membership) -> bool:
@@ -219,12 +219,6 @@ def _require_change_right(link: EvidenceLink, user) -> None:
         raise PermissionDenied(
             "only the reviewer who linked this evidence, or an editor, can change it"
         )
-
-
-def _touch(claim: Claim) -> None:
-    """A claim's evidence is part of its exported record: changing it makes
-    the claim show up in the next incremental export (``updated_after``)."""
-    Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now())
 
 
 def _set_excerpt(link: EvidenceLink, excerpt: str, start: int | None, end: int | None) -> None:

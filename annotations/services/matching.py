@@ -41,7 +41,7 @@ from annotations.models import (
     Role,
     Stance,
 )
-from annotations.services.claims import require_role
+from annotations.services.claims import claims_touch, require_role
 from annotations.services.evidence import EvidenceRejected, evidence_link_create
 
 logger = logging.getLogger(__name__)
@@ -474,6 +474,5 @@ def _store(article_id: int, own_claims: list[dict], neighbours: dict, found, spa
         # A removed match leaves nothing with a time to show: its claims change.
         sides = list(gone.values_list("left_id", "right_id"))
         gone.delete()
-        claims = {pk for pair in sides for pk in pair}
-        Claim.objects.filter(pk__in=claims).update(updated_at=timezone.now())
+        claims_touch(claim_ids=[pk for pair in sides for pk in pair])
     return {"created": len(new), "updated": len(changed), "removed": len(stale)}
