@@ -115,6 +115,8 @@ def _claim(record: Record, publisher: Publisher) -> dict:
     first = min(dated, key=lambda a: a["datePublished"]) if dated else appearances[0]
     item = {
         "@type": "Claim",
+        # The claim in full: claimReviewed is cut to Google's 75 characters.
+        "text": record.quote,
         "author": _claimant(record),
         "appearance": appearances,
         "firstAppearance": first,

@@ -148,7 +148,7 @@ def test_claimreview_has_googles_required_properties(reviewed_claim, project):
         "name": "Supported",
     }
     item = review["itemReviewed"]
-    assert item["@type"] == "Claim"
+    assert item["@type"] == "Claim" and item["text"] == reviewed_claim.quote  # never cut
     assert item["appearance"][0]["url"] == "https://news.example.com/fire"
     assert item["firstAppearance"]["url"] == "https://news.example.com/fire"
     assert item["author"]["@type"] in ("Person", "Organization")
