@@ -399,6 +399,7 @@ class ClaimAdmin(RemembersDeletedClaims, ProjectScoped, SimpleHistoryAdmin):
     ]
     inlines = [VerdictInline, EvidenceInline]
     actions = EXPORT_ACTIONS
+    form = VersionedForm
 
     @admin.display(description="Quote")
     def short_quote(self, obj):
@@ -406,8 +407,6 @@ class ClaimAdmin(RemembersDeletedClaims, ProjectScoped, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
-
-    form = VersionedForm
 
     def save_model(self, request, obj, form, change):
         # An edit here is a change like any other: a reviewer who loaded the
